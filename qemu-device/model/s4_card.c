@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: MIT
+/*
+ * S4 card model: BAR0 registers, the management interrupt and the activity
+ * counters. Every guest access is validated; a bad one is ignored, logged
+ * through the host's guest_error callback and latched in the error registers.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "s4_card.h"
+#include "s4_regs.h"
+
+struct s4_counters {
+	uint64_t mmio_reads;
+	uint64_t mmio_writes;
+	uint64_t irqs;
+	uint64_t doorbells;
+};
+
+struct s4_card {
+	struct s4_card_config cfg;
+	struct s4_card_host host;
+
+	uint32_t status;
+	uint32_t scratch;
+	uint32_t mgmt_irq_status;
+	uint32_t mgmt_irq_mask;
+	uint32_t selftest_ack;
+	uint32_t err_code;
+	uint32_t err_info;
+	uint64_t err_addr;
+	struct s4_counters cnt;
+};
+
+static void s4_card_guest_error(struct s4_card *card, enum s4_err code,
+				uint32_t info, const char *fmt, ...)
+{
+	char msg[160];
+	va_list ap;
+
+	card->err_code = code;
+	card->err_info = info;
+	if (!card->host.guest_error)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	card->host.guest_error(card->host.opaque, msg);
+}
+
+static void s4_card_irq(struct s4_card *card, unsigned int vector)
+{
+	card->cnt.irqs++;
+	card->host.irq(card->host.opaque, vector);
+}
+
+/* Raise the management vector if an enabled source is pending. */
+static void s4_card_mgmt_irq_update(struct s4_card *card)
+{
+	if (card->mgmt_irq_status & card->mgmt_irq_mask)
+		s4_card_irq(card, S4_MSIX_MGMT);
+}
+
+static void s4_card_mgmt_irq_raise(struct s4_card *card, uint32_t source)
+{
+	card->mgmt_irq_status |= source;
+	s4_card_mgmt_irq_update(card);
+}
+
+struct s4_card *s4_card_new(const struct s4_card_config *cfg,
+			    const struct s4_card_host *host)
+{
+	struct s4_card *card;
+
+	if (!cfg || !host || !host->irq)
+		return NULL;
+	if (cfg->mem_size == 0 || (cfg->mem_size & (cfg->mem_size - 1)))
+		return NULL;
+	if (cfg->queues_per_ss < 1 || cfg->queues_per_ss > S4_MAX_QUEUES_PER_SS)
+		return NULL;
+	card = calloc(1, sizeof(*card));
+	if (!card)
+		return NULL;
+	card->cfg = *cfg;
+	card->host = *host;
+	s4_card_reset(card);
+	return card;
+}
+
+void s4_card_free(struct s4_card *card)
+{
+	free(card);
+}
+
+void s4_card_reset(struct s4_card *card)
+{
+	card->status = S4_STATUS_ALIVE | S4_STATUS_BOOTLOADER;
+	card->scratch = 0;
+	card->mgmt_irq_status = 0;
+	card->mgmt_irq_mask = 0;
+	card->selftest_ack = 0;
+	card->err_code = S4_ERR_NONE;
+	card->err_info = 0;
+	card->err_addr = 0;
+	card->cnt = (struct s4_counters){ 0 };
+}
+
+static uint32_t s4_card_caps(const struct s4_card *card)
+{
+	return S4_NUM_SUBSYSTEMS | card->cfg.queues_per_ss << 4 |
+	       (uint32_t)S4_MSIX_COUNT(card->cfg.queues_per_ss) << 8;
+}
+
+static int s4_card_counter_read(const struct s4_card *card, uint32_t off,
+				uint32_t *val)
+{
+	const uint64_t *base = &card->cnt.mmio_reads;
+	uint64_t v;
+
+	if (off < S4_REG_CNT_MMIO_READS || off >= S4_REG_CNT_END)
+		return -1;
+	v = base[(off - S4_REG_CNT_MMIO_READS) / 8];
+	*val = (off & 4) ? (uint32_t)(v >> 32) : (uint32_t)v;
+	return 0;
+}
+
+uint32_t s4_card_reg_read(struct s4_card *card, uint32_t off)
+{
+	uint32_t val;
+
+	if (s4_card_counter_read(card, off, &val) == 0)
+		return val;
+	card->cnt.mmio_reads++;
+
+	switch (off) {
+	case S4_REG_ID:
+		return S4_ID_VALUE;
+	case S4_REG_REVISION:
+		return S4_PCI_REVISION << 8;
+	case S4_REG_CAPS:
+		return s4_card_caps(card);
+	case S4_REG_STATUS:
+		return card->status;
+	case S4_REG_SCRATCH:
+		return card->scratch;
+	case S4_REG_MEM_SIZE_LO:
+		return (uint32_t)card->cfg.mem_size;
+	case S4_REG_MEM_SIZE_HI:
+		return (uint32_t)(card->cfg.mem_size >> 32);
+	case S4_REG_MGMT_IRQ_STATUS:
+		return card->mgmt_irq_status;
+	case S4_REG_MGMT_IRQ_MASK:
+		return card->mgmt_irq_mask;
+	case S4_REG_SELFTEST_ACK:
+		return card->selftest_ack;
+	case S4_REG_ERR_CODE:
+		return card->err_code;
+	case S4_REG_ERR_INFO:
+		return card->err_info;
+	case S4_REG_ERR_ADDR_LO:
+		return (uint32_t)card->err_addr;
+	case S4_REG_ERR_ADDR_HI:
+		return (uint32_t)(card->err_addr >> 32);
+	default:
+		s4_card_guest_error(card, S4_ERR_BAD_REG, off,
+				    "s4: read of undefined register 0x%x", off);
+		return 0;
+	}
+}
+
+void s4_card_reg_write(struct s4_card *card, uint32_t off, uint32_t val)
+{
+	card->cnt.mmio_writes++;
+
+	switch (off) {
+	case S4_REG_SCRATCH:
+		card->scratch = val;
+		return;
+	case S4_REG_RESET:
+		if (val != S4_RESET_MAGIC) {
+			s4_card_guest_error(card, S4_ERR_BAD_VALUE, off,
+					    "s4: bad reset key 0x%x", val);
+			return;
+		}
+		s4_card_reset(card);
+		return;
+	case S4_REG_MGMT_IRQ_STATUS:
+		card->mgmt_irq_status &= ~val;
+		return;
+	case S4_REG_MGMT_IRQ_MASK:
+		card->mgmt_irq_mask = val & S4_MGMT_IRQ_ALL;
+		s4_card_mgmt_irq_update(card);
+		return;
+	case S4_REG_SELFTEST:
+		card->cnt.doorbells++;
+		card->selftest_ack = ~val;
+		s4_card_mgmt_irq_raise(card, S4_MGMT_IRQ_SELFTEST);
+		return;
+	default:
+		s4_card_guest_error(card, S4_ERR_BAD_REG, off,
+				    "s4: write 0x%x to %s register 0x%x", val,
+				    off < S4_REG_CNT_END ? "read-only" : "undefined",
+				    off);
+		return;
+	}
+}

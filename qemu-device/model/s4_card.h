@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The S4 card model: registers, interrupts and everything behind them, in
+ * plain C. It reaches the outside world only through struct s4_card_host, so
+ * the same card runs inside QEMU, in host unit tests and under a fuzzer.
+ */
+#ifndef S4_CARD_H
+#define S4_CARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct s4_card;
+
+/**
+ * struct s4_card_host - what the card needs from its host (QEMU or a test)
+ * @opaque: passed back to every callback
+ * @irq: raise MSI-X vector @vector
+ * @guest_error: report guest misbehaviour (a printf-style message); the card
+ *	has already ignored the offending access
+ */
+struct s4_card_host {
+	void *opaque;
+	void (*irq)(void *opaque, unsigned int vector);
+	void (*guest_error)(void *opaque, const char *msg);
+};
+
+/**
+ * struct s4_card_config - fixed properties of one card
+ * @mem_size: device memory size in bytes (power of two)
+ * @queues_per_ss: hardware queues per subsystem, 1..S4_MAX_QUEUES_PER_SS
+ */
+struct s4_card_config {
+	uint64_t mem_size;
+	unsigned int queues_per_ss;
+};
+
+/* Returns NULL on an invalid configuration or allocation failure. */
+struct s4_card *s4_card_new(const struct s4_card_config *cfg,
+			    const struct s4_card_host *host);
+void s4_card_free(struct s4_card *card);
+
+/* Full card reset, as at power-on. */
+void s4_card_reset(struct s4_card *card);
+
+/* 32-bit aligned register accesses to BAR0 at byte offset @off. */
+uint32_t s4_card_reg_read(struct s4_card *card, uint32_t off);
+void s4_card_reg_write(struct s4_card *card, uint32_t off, uint32_t val);
+
+#endif /* S4_CARD_H */

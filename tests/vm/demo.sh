@@ -1,0 +1,7 @@
+# The main job, run inside the guest by 'make demo'.
+set -e
+echo "== s4-smi: every S4 card in this machine"
+s4-smi
+echo
+echo "== s4-smi -q: each card as libs4 queries it"
+s4-smi -q

@@ -80,19 +80,21 @@ $(BUILD)/guest/%: tests/guest/%.c tests/guest/s4_test_util.h $(BUILD)/lib/libs4.
 guest-tests: $(GUEST_TESTS)
 
 # Host tests: kselftest-harness programs that run the pure-C parts on the host,
-# once plainly and once under ASan/UBSan. Each lists the sources it tests.
-card_test_SRCS := tests/host/card_test.c qemu-device/model/s4_card.c
-HOST_TEST_NAMES := card_test
+# once plainly and once under ASan/UBSan. tests/host/X_test.c is linked with
+# the card model.
+MODEL_SRCS := $(wildcard qemu-device/model/*.c)
+HOST_TEST_NAMES := $(patsubst tests/host/%.c,%,$(wildcard tests/host/*_test.c))
 HOST_TESTS := $(HOST_TEST_NAMES:%=$(BUILD)/host/%) $(HOST_TEST_NAMES:%=$(BUILD)/host-asan/%)
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+HOST_TEST_CC = $(CC) $(USER_CFLAGS) $(KSFT_CFLAGS) -Iqemu-device -Itests/host \
+	$(USER_LDFLAGS) -o $@ $(filter %.c,$^) -lpthread -lm
 
-.SECONDEXPANSION:
-$(BUILD)/host/%: $$($$*_SRCS)
+$(BUILD)/host/%: tests/host/%.c $(MODEL_SRCS) $(wildcard qemu-device/model/*.h tests/host/*.h firmware/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) $(KSFT_CFLAGS) -Iqemu-device $(USER_LDFLAGS) -o $@ $^ -lpthread -lm
-$(BUILD)/host-asan/%: $$($$*_SRCS)
+	$(HOST_TEST_CC)
+$(BUILD)/host-asan/%: tests/host/%.c $(MODEL_SRCS) $(wildcard qemu-device/model/*.h tests/host/*.h firmware/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) $(SANITIZE) $(KSFT_CFLAGS) -Iqemu-device $(USER_LDFLAGS) -o $@ $^ -lpthread -lm
+	$(HOST_TEST_CC) $(SANITIZE)
 host-tests: $(HOST_TESTS)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

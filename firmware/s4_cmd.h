@@ -58,4 +58,51 @@ enum s4_opcode {
 
 #define S4_OP_ENGINE(op)	((op) >> 8)
 
+/* S4_OP_NOP: header only. */
+
+/**
+ * struct s4_pkt_fence - S4_OP_FENCE_WRITE and S4_OP_FENCE_WAIT
+ * @hdr: opcode, len = 3, flags = 0
+ * @va: device VA of a naturally aligned 64-bit fence word
+ * @value: FENCE_WRITE stores it; FENCE_WAIT waits until the word is >= it
+ */
+struct s4_pkt_fence {
+	struct s4_pkt_hdr hdr;
+	uint64_t va;
+	uint64_t value;
+};
+S4_STATIC_ASSERT(sizeof(struct s4_pkt_fence) == 24, "s4_pkt_fence size");
+
+/**
+ * struct s4_pkt_dma_copy - S4_OP_DMA_COPY: copy @size bytes
+ * @hdr: opcode, len = 4, flags = 0
+ * @src_va: source device VA
+ * @dst_va: destination device VA; the ranges must not overlap
+ * @size: bytes
+ */
+struct s4_pkt_dma_copy {
+	struct s4_pkt_hdr hdr;
+	uint64_t src_va;
+	uint64_t dst_va;
+	uint64_t size;
+};
+S4_STATIC_ASSERT(sizeof(struct s4_pkt_dma_copy) == 32, "s4_pkt_dma_copy size");
+
+/**
+ * struct s4_pkt_dma_fill - S4_OP_DMA_FILL: fill @size bytes with a pattern
+ * @hdr: opcode, len = 4, flags = 0
+ * @dst_va: destination device VA
+ * @size: bytes, a multiple of 4
+ * @pattern: 32-bit pattern, stored little endian
+ * @reserved: 0
+ */
+struct s4_pkt_dma_fill {
+	struct s4_pkt_hdr hdr;
+	uint64_t dst_va;
+	uint64_t size;
+	uint32_t pattern;
+	uint32_t reserved;
+};
+S4_STATIC_ASSERT(sizeof(struct s4_pkt_dma_fill) == 32, "s4_pkt_dma_fill size");
+
 #endif /* S4_CMD_H */

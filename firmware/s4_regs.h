@@ -84,9 +84,35 @@
 #define S4_REG_CNT_MMIO_WRITES	0x0048
 #define S4_REG_CNT_IRQS		0x0050
 #define S4_REG_CNT_DOORBELLS	0x0058
-#define S4_REG_CNT_END		0x0060
+#define S4_REG_CNT_JOBS		0x0060	/* jobs finished, with or without error */
+#define S4_REG_CNT_END		0x0068
 
-/* 0x0100-0x0fff: firmware boot and telemetry; 0x1000-: queue registers. */
+/* 0x0100-0x0fff: firmware boot and telemetry. */
+
+/*
+ * Hardware queues, S4_QUEUE_STRIDE bytes of registers each, queue
+ * i = subsystem * queues_per_ss + q. A queue is a ring of struct s4_job_desc
+ * and a struct s4_queue_shared control block, both in host memory (see
+ * s4_queue.h). Program RING, RING_SIZE and SHARED while the queue is
+ * disabled, then set S4_Q_CTRL_ENABLE.
+ */
+#define S4_REG_QUEUE_BASE	0x1000
+#define S4_QUEUE_STRIDE		0x40
+#define S4_REG_QUEUE(i, reg)	(S4_REG_QUEUE_BASE + (i) * S4_QUEUE_STRIDE + (reg))
+#define S4_Q_RING_LO		0x00	/* RW: DMA address of the ring, 64-byte aligned */
+#define S4_Q_RING_HI		0x04
+#define S4_Q_RING_SIZE		0x08	/* RW: entries, power of two, 2..S4_RING_MAX */
+#define S4_Q_SHARED_LO		0x0c	/* RW: DMA address of the control block, 64-byte aligned */
+#define S4_Q_SHARED_HI		0x10
+#define S4_Q_CTRL		0x14	/* RW */
+#define   S4_Q_CTRL_ENABLE	(1u << 0)
+#define S4_Q_DOORBELL		0x18	/* WO: new entries are in the ring; re-read the tail */
+#define S4_Q_RESET		0x1c	/* WO: S4_RESET_MAGIC aborts the queue's jobs */
+#define S4_Q_STATUS		0x20	/* RO */
+#define   S4_Q_STATUS_ENABLED	(1u << 0)
+#define   S4_Q_STATUS_BUSY	(1u << 1)	/* jobs fetched and not finished */
+#define   S4_Q_STATUS_WAITING	(1u << 2)	/* current job waits on a fence */
+#define S4_RING_MAX		4096
 
 /* Card error codes, reported in S4_REG_ERR_CODE and in job completions. */
 enum s4_err {
@@ -99,6 +125,7 @@ enum s4_err {
 	S4_ERR_MMU_FAULT = 6,		/* access outside the job's address space */
 	S4_ERR_TIMEOUT = 7,		/* job exceeded its time budget */
 	S4_ERR_RESET = 8,		/* job aborted by a reset */
+	S4_ERR_BAD_DESC = 9,		/* malformed job descriptor */
 };
 
 #endif /* S4_REGS_H */

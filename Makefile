@@ -16,7 +16,10 @@ CHECKPATCH := $(S4_CACHE)/linux-source/scripts/checkpatch.pl
 # kselftest_harness.h passes parameters simple tests do not use, and its
 # EXPECT_EQ(0, x) idiom compares int literals with unsigned values; its
 # fixture wrapper trips gcc -Wclobbered.
-KSFT_CFLAGS := -I$(KSFT_INC) -Wno-unused-parameter -Wno-sign-compare -Wno-clobbered
+KSFT_CFLAGS := -I$(KSFT_INC) -Wno-unused-parameter -Wno-sign-compare
+ifeq ($(findstring clang,$(shell $(CC) --version 2>/dev/null)),)
+KSFT_CFLAGS += -Wno-clobbered
+endif
 
 PKG_CFLAGS := $(shell pkg-config --cflags libdrm libudev pciaccess 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs libdrm libudev 2>/dev/null)

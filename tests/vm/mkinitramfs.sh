@@ -51,6 +51,9 @@ done
 install -D -m 644 "$top/s4.ko" "$stage/lib/modules/$kver/extra/s4.ko"
 cp "$kroot/lib/modules/$kver"/modules.{builtin,builtin.modinfo,order} "$stage/lib/modules/$kver/"
 depmod -b "$stage" "$kver"
+# Hung jobs are aborted after 1 s (default 5 s) so that recovery tests are quick.
+mkdir -p "$stage/etc/modprobe.d"
+echo "options s4 job_timeout_ms=1000" >"$stage/etc/modprobe.d/s4.conf"
 
 # Userspace: our binaries and the shared libraries they load.
 install -m 755 "$BUILD"/bin/* "$stage/usr/bin/"

@@ -10,11 +10,19 @@
 #include <drm/drm_file.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_ioctl.h>
+#include <drm/drm_managed.h>
+#include <drm/drm_prime.h>
 #include <drm/s4_accel.h>
 
+#include "s4_debugfs.h"
 #include "s4_drv.h"
+#include "s4_gem.h"
 #include "s4_hw.h"
 #include "s4_irq.h"
+#include "s4_job.h"
+#include "s4_ring.h"
+#include "s4_sysfs.h"
+#include "s4_vm.h"
 
 static int s4_ioctl_get_param(struct drm_device *drm, void *data,
 			      struct drm_file *file)
@@ -58,6 +66,10 @@ static int s4_ioctl_get_param(struct drm_device *drm, void *data,
 
 static const struct drm_ioctl_desc s4_drm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(S4_GET_PARAM, s4_ioctl_get_param, 0),
+	DRM_IOCTL_DEF_DRV(S4_BO_CREATE, s4_ioctl_bo_create, 0),
+	DRM_IOCTL_DEF_DRV(S4_BO_INFO, s4_ioctl_bo_info, 0),
+	DRM_IOCTL_DEF_DRV(S4_SUBMIT, s4_ioctl_submit, 0),
+	DRM_IOCTL_DEF_DRV(S4_WAIT, s4_ioctl_wait, 0),
 };
 
 /*
@@ -67,6 +79,10 @@ static const struct drm_ioctl_desc s4_drm_ioctls[] = {
  */
 static const u16 s4_ioctl_v1_size[] = {
 	[DRM_S4_GET_PARAM] = sizeof(struct drm_s4_get_param),
+	[DRM_S4_BO_CREATE] = sizeof(struct drm_s4_bo_create),
+	[DRM_S4_BO_INFO] = sizeof(struct drm_s4_bo_info),
+	[DRM_S4_SUBMIT] = sizeof(struct drm_s4_submit),
+	[DRM_S4_WAIT] = sizeof(struct drm_s4_wait),
 };
 
 static_assert(ARRAY_SIZE(s4_ioctl_v1_size) == ARRAY_SIZE(s4_drm_ioctls));
@@ -105,8 +121,56 @@ static const struct file_operations s4_accel_fops = {
 	.unlocked_ioctl = s4_ioctl,
 };
 
+static int s4_open(struct drm_device *drm, struct drm_file *file)
+{
+	struct s4_file_priv *fpriv;
+	int ret;
+
+	fpriv = kzalloc(sizeof(*fpriv), GFP_KERNEL);
+	if (!fpriv)
+		return -ENOMEM;
+	fpriv->sdev = to_s4_device(drm);
+	fpriv->vm = s4_vm_create(fpriv->sdev);
+	if (IS_ERR(fpriv->vm)) {
+		ret = PTR_ERR(fpriv->vm);
+		goto free_fpriv;
+	}
+	ret = s4_job_file_init(fpriv);
+	if (ret)
+		goto put_vm;
+	file->driver_priv = fpriv;
+	return 0;
+
+put_vm:
+	s4_vm_put(fpriv->vm);
+free_fpriv:
+	kfree(fpriv);
+	return ret;
+}
+
+/* After the file's handles are gone: its BOs are unmapped. */
+static void s4_postclose(struct drm_device *drm, struct drm_file *file)
+{
+	struct s4_file_priv *fpriv = file->driver_priv;
+
+	s4_job_file_fini(fpriv);
+	s4_vm_put(fpriv->vm);
+	kfree(fpriv);
+}
+
+static void s4_show_fdinfo(struct drm_printer *p, struct drm_file *file)
+{
+	s4_gem_show_fdinfo(p, file);
+}
+
 static const struct drm_driver s4_drm_driver = {
-	.driver_features = DRIVER_COMPUTE_ACCEL,
+	.driver_features = DRIVER_COMPUTE_ACCEL | DRIVER_GEM | DRIVER_SYNCOBJ |
+			   DRIVER_SYNCOBJ_TIMELINE,
+	.open = s4_open,
+	.postclose = s4_postclose,
+	.show_fdinfo = s4_show_fdinfo,
+	.gem_create_object = s4_gem_create_object,
+	.gem_prime_import_sg_table = drm_gem_shmem_prime_import_sg_table,
 	.fops = &s4_accel_fops,
 	.ioctls = s4_drm_ioctls,
 	.num_ioctls = ARRAY_SIZE(s4_drm_ioctls),
@@ -116,6 +180,28 @@ static const struct drm_driver s4_drm_driver = {
 	.minor = S4_DRIVER_MINOR,
 	.patchlevel = S4_DRIVER_PATCHLEVEL,
 };
+
+static void s4_mem_fini(struct drm_device *drm, void *arg)
+{
+	struct s4_device *sdev = to_s4_device(drm);
+
+	s4_buddy_fini(&sdev->mem);
+	ida_destroy(&sdev->ctx_ids);
+}
+
+static int s4_mem_init(struct s4_device *sdev)
+{
+	int ret;
+
+	ret = drmm_mutex_init(&sdev->drm, &sdev->mem_lock);
+	if (ret)
+		return ret;
+	ida_init(&sdev->ctx_ids);
+	ret = s4_buddy_init(&sdev->mem, sdev->mem_size, PAGE_SIZE);
+	if (ret)
+		return ret;
+	return drmm_add_action_or_reset(&sdev->drm, s4_mem_fini, NULL);
+}
 
 static int s4_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
@@ -133,8 +219,15 @@ static int s4_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		return ret;
 	pci_set_master(pdev);
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(48));
+	if (ret)
+		return ret;
 
 	ret = s4_hw_init(sdev);
+	if (ret)
+		return ret;
+
+	ret = s4_mem_init(sdev);
 	if (ret)
 		return ret;
 
@@ -146,6 +239,11 @@ static int s4_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto quiesce_card;
 
+	ret = s4_queues_init(sdev);
+	if (ret)
+		goto quiesce_card;
+
+	s4_debugfs_init(sdev);
 	ret = drm_dev_register(&sdev->drm, 0);
 	if (ret)
 		goto quiesce_card;
@@ -166,6 +264,7 @@ static void s4_remove(struct pci_dev *pdev)
 
 	drm_dev_unplug(&sdev->drm);
 	s4_hw_fini(sdev);
+	s4_queues_quiesce(sdev);
 }
 
 static const struct pci_device_id s4_pci_ids[] = {
@@ -179,8 +278,10 @@ static struct pci_driver s4_pci_driver = {
 	.id_table = s4_pci_ids,
 	.probe = s4_probe,
 	.remove = s4_remove,
+	.driver.dev_groups = s4_sysfs_groups,
 };
 module_pci_driver(s4_pci_driver);
 
 MODULE_DESCRIPTION(S4_DRIVER_DESC);
+MODULE_VERSION(__stringify(S4_DRIVER_MAJOR.S4_DRIVER_MINOR.S4_DRIVER_PATCHLEVEL));
 MODULE_LICENSE("GPL");

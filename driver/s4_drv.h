@@ -1,21 +1,36 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Moffett S4 DRM accel driver: the device structure shared by all files.
+ * Moffett S4 DRM accel driver: the device and file structures shared by all
+ * files.
  */
 #ifndef __S4_DRV_H__
 #define __S4_DRV_H__
 
 #include <linux/completion.h>
+#include <linux/idr.h>
 #include <linux/io.h>
+#include <linux/mutex.h>
 #include <linux/pci.h>
 #include <drm/drm_device.h>
+#include <drm/drm_file.h>
 #include <drm/drm_print.h>
+#include <drm/gpu_scheduler.h>
+
+#include "s4_buddy.h"
+#include "s4_regs.h"
 
 #define S4_DRIVER_NAME		"s4"
 #define S4_DRIVER_DESC		"Moffett S4 sparse inference card"
 #define S4_DRIVER_MAJOR		1
-#define S4_DRIVER_MINOR		0
+#define S4_DRIVER_MINOR		1
 #define S4_DRIVER_PATCHLEVEL	0
+
+#define S4_MAX_QUEUES		(S4_NUM_SUBSYSTEMS * S4_MAX_QUEUES_PER_SS)
+
+struct s4_queue;
+struct s4_vm;
+
+extern unsigned int s4_job_timeout_ms;
 
 /**
  * struct s4_device - one S4 card
@@ -30,6 +45,13 @@
  * @nvec: MSI-X vectors in use
  * @selftest_done: completed by the management interrupt on a self-test
  * @selftest_irqs: self-test interrupt round trips completed since probe
+ * @mem: device memory allocator
+ * @mem_lock: protects @mem and @mem_used
+ * @mem_used: bytes of device memory allocated to buffer objects
+ * @ctx_ids: allocator of address space IDs
+ * @queues: hardware queues, subsystem-major
+ * @ss_scheds: for each subsystem, the schedulers of its queues
+ * @all_scheds: every queue's scheduler, for DRM_S4_SUBSYSTEM_ANY
  */
 struct s4_device {
 	struct drm_device drm;
@@ -43,11 +65,41 @@ struct s4_device {
 	unsigned int nvec;
 	struct completion selftest_done;
 	atomic64_t selftest_irqs;
+
+	struct s4_buddy mem;
+	struct mutex mem_lock; /* protects mem, mem_used */
+	u64 mem_used;
+	struct ida ctx_ids;
+
+	struct s4_queue *queues[S4_MAX_QUEUES];
+	struct drm_gpu_scheduler *ss_scheds[S4_NUM_SUBSYSTEMS][S4_MAX_QUEUES_PER_SS];
+	struct drm_gpu_scheduler *all_scheds[S4_MAX_QUEUES];
+};
+
+/**
+ * struct s4_file_priv - one open file: an address space and its queues
+ * @sdev: the card
+ * @vm: the file's device address space
+ * @entities: scheduler entities, one per subsystem and one for "any"
+ * @submit_lock: orders job arming and pushing on the entities
+ * @seqno: sequence number of the file's last submitted job
+ */
+struct s4_file_priv {
+	struct s4_device *sdev;
+	struct s4_vm *vm;
+	struct drm_sched_entity entities[S4_NUM_SUBSYSTEMS + 1];
+	struct mutex submit_lock; /* protects seqno, arming and pushing */
+	u64 seqno;
 };
 
 static inline struct s4_device *to_s4_device(struct drm_device *drm)
 {
 	return container_of(drm, struct s4_device, drm);
+}
+
+static inline unsigned int s4_num_queues(const struct s4_device *sdev)
+{
+	return sdev->num_ss * sdev->queues_per_ss;
 }
 
 #endif /* __S4_DRV_H__ */

@@ -2,13 +2,15 @@
  * Moffett S4 sparse inference card, PCIe device.
  *
  * A thin shell: the card itself (registers, queues, MMU, engines) is the
- * plain-C model under model/; this file wires it to PCI BARs, MSI-X, DMA and
- * QEMU's logging.
+ * plain-C model under model/; this file wires it to PCI BARs, MSI-X, DMA,
+ * a bottom half and a timer that run its queues, and QEMU's logging.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "qemu/osdep.h"
 #include "qemu/log.h"
+#include "qemu/main-loop.h"
+#include "qemu/timer.h"
 #include "qemu/units.h"
 #include "qapi/error.h"
 #include "hw/pci/pci_device.h"
@@ -28,6 +30,8 @@ struct S4PciState {
 
 	MemoryRegion regs;
 	MemoryRegion mem;
+	QEMUBH *run_bh;		/* s4_card_run() soon */
+	QEMUTimer *run_timer;	/* s4_card_run() after a delay */
 	struct s4_card *card;
 
 	uint64_t mem_size;
@@ -36,10 +40,40 @@ struct S4PciState {
 
 static void s4_pci_irq(void *opaque, unsigned int vector)
 {
-	PCIDevice *pdev = opaque;
+	PCIDevice *pdev = PCI_DEVICE(opaque);
 
 	if (msix_enabled(pdev))
 		msix_notify(pdev, vector);
+}
+
+static int s4_pci_dma_read(void *opaque, uint64_t addr, void *buf, size_t len)
+{
+	return pci_dma_read(PCI_DEVICE(opaque), addr, buf, len) ? -1 : 0;
+}
+
+static int s4_pci_dma_write(void *opaque, uint64_t addr, const void *buf,
+			    size_t len)
+{
+	return pci_dma_write(PCI_DEVICE(opaque), addr, buf, len) ? -1 : 0;
+}
+
+/* Called from the main loop, with the BQL held. */
+static void s4_pci_run(void *opaque)
+{
+	S4PciState *s = opaque;
+
+	s4_card_run(s->card);
+}
+
+static void s4_pci_schedule(void *opaque, uint64_t delay_ns)
+{
+	S4PciState *s = opaque;
+
+	if (!delay_ns)
+		qemu_bh_schedule(s->run_bh);
+	else
+		timer_mod(s->run_timer,
+			  qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + delay_ns);
 }
 
 static void s4_pci_guest_error(void *opaque, const char *msg)
@@ -77,6 +111,16 @@ static const MemoryRegionOps s4_pci_regs_ops = {
 	},
 };
 
+static void s4_pci_free_card(S4PciState *s)
+{
+	qemu_bh_delete(s->run_bh);
+	s->run_bh = NULL;
+	timer_free(s->run_timer);
+	s->run_timer = NULL;
+	s4_card_free(s->card);
+	s->card = NULL;
+}
+
 static void s4_pci_realize(PCIDevice *pdev, Error **errp)
 {
 	S4PciState *s = S4_PCI(pdev);
@@ -85,9 +129,12 @@ static void s4_pci_realize(PCIDevice *pdev, Error **errp)
 		.queues_per_ss = s->queues,
 	};
 	struct s4_card_host host = {
-		.opaque = pdev,
+		.opaque = s,
 		.irq = s4_pci_irq,
 		.guest_error = s4_pci_guest_error,
+		.dma_read = s4_pci_dma_read,
+		.dma_write = s4_pci_dma_write,
+		.schedule = s4_pci_schedule,
 	};
 	unsigned int nvec = S4_MSIX_COUNT(s->queues);
 	unsigned int i;
@@ -100,11 +147,18 @@ static void s4_pci_realize(PCIDevice *pdev, Error **errp)
 		error_setg(errp, "s4: queues must be 1..%d", S4_MAX_QUEUES_PER_SS);
 		return;
 	}
+	if (!memory_region_init_ram(&s->mem, OBJECT(s), "s4-mem", s->mem_size,
+				    errp))
+		return;
+	cfg.mem = memory_region_get_ram_ptr(&s->mem);
 	s->card = s4_card_new(&cfg, &host);
 	if (!s->card) {
 		error_setg(errp, "s4: cannot create the card model");
 		return;
 	}
+	s->run_bh = qemu_bh_new_guarded(s4_pci_run, s,
+					&DEVICE(s)->mem_reentrancy_guard);
+	s->run_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, s4_pci_run, s);
 
 	pci_config_set_interrupt_pin(pdev->config, 1);
 	if (pcie_endpoint_cap_init(pdev, 0x80) < 0) {
@@ -117,9 +171,6 @@ static void s4_pci_realize(PCIDevice *pdev, Error **errp)
 	pci_register_bar(pdev, S4_BAR_REGS, PCI_BASE_ADDRESS_SPACE_MEMORY,
 			 &s->regs);
 
-	if (!memory_region_init_ram(&s->mem, OBJECT(s), "s4-mem", s->mem_size,
-				    errp))
-		goto free_card;
 	pci_register_bar(pdev, S4_BAR_MEM,
 			 PCI_BASE_ADDRESS_SPACE_MEMORY |
 			 PCI_BASE_ADDRESS_MEM_TYPE_64 |
@@ -132,8 +183,7 @@ static void s4_pci_realize(PCIDevice *pdev, Error **errp)
 	return;
 
 free_card:
-	s4_card_free(s->card);
-	s->card = NULL;
+	s4_pci_free_card(s);
 }
 
 static void s4_pci_exit(PCIDevice *pdev)
@@ -141,8 +191,7 @@ static void s4_pci_exit(PCIDevice *pdev)
 	S4PciState *s = S4_PCI(pdev);
 
 	msix_uninit_exclusive_bar(pdev);
-	s4_card_free(s->card);
-	s->card = NULL;
+	s4_pci_free_card(s);
 }
 
 static void s4_pci_reset(DeviceState *dev)

@@ -1,52 +1,48 @@
 // SPDX-License-Identifier: MIT
 /*
- * S4 card model: BAR0 registers, the management interrupt and the activity
- * counters. Every guest access is validated; a bad one is ignored, logged
- * through the host's guest_error callback and latched in the error registers.
+ * S4 card model: BAR0 registers, reset, the management interrupt, the
+ * activity counters and the loop that runs the hardware queues. Every guest
+ * access is validated; a bad one is ignored, logged through the host's
+ * guest_error callback and latched in the error registers.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "s4_card.h"
-#include "s4_regs.h"
+#include "s4_card_priv.h"
 
-struct s4_counters {
-	uint64_t mmio_reads;
-	uint64_t mmio_writes;
-	uint64_t irqs;
-	uint64_t doorbells;
-};
+void s4_card_latch_error(struct s4_card *card, enum s4_err code, uint32_t info,
+			 uint64_t addr)
+{
+	card->err_code = code;
+	card->err_info = info;
+	card->err_addr = addr;
+}
 
-struct s4_card {
-	struct s4_card_config cfg;
-	struct s4_card_host host;
-
-	uint32_t status;
-	uint32_t scratch;
-	uint32_t mgmt_irq_status;
-	uint32_t mgmt_irq_mask;
-	uint32_t selftest_ack;
-	uint32_t err_code;
-	uint32_t err_info;
-	uint64_t err_addr;
-	struct s4_counters cnt;
-};
-
-static void s4_card_guest_error(struct s4_card *card, enum s4_err code,
-				uint32_t info, const char *fmt, ...)
+void s4_card_guest_error(struct s4_card *card, enum s4_err code, uint32_t info,
+			 const char *fmt, ...)
 {
 	char msg[160];
 	va_list ap;
 
-	card->err_code = code;
-	card->err_info = info;
+	s4_card_latch_error(card, code, info, 0);
 	if (!card->host.guest_error)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	card->host.guest_error(card->host.opaque, msg);
+}
+
+int s4_card_dma_read(struct s4_card *card, uint64_t addr, void *buf, size_t len)
+{
+	return card->host.dma_read(card->host.opaque, addr, buf, len) ? -1 : 0;
+}
+
+int s4_card_dma_write(struct s4_card *card, uint64_t addr, const void *buf,
+		      size_t len)
+{
+	return card->host.dma_write(card->host.opaque, addr, buf, len) ? -1 : 0;
 }
 
 static void s4_card_irq(struct s4_card *card, unsigned int vector)
@@ -62,10 +58,23 @@ static void s4_card_mgmt_irq_update(struct s4_card *card)
 		s4_card_irq(card, S4_MSIX_MGMT);
 }
 
-static void s4_card_mgmt_irq_raise(struct s4_card *card, uint32_t source)
+void s4_card_mgmt_irq_raise(struct s4_card *card, uint32_t source)
 {
 	card->mgmt_irq_status |= source;
 	s4_card_mgmt_irq_update(card);
+}
+
+static bool s4_card_config_valid(const struct s4_card_config *cfg,
+				 const struct s4_card_host *host)
+{
+	if (!cfg || !host || !host->irq || !host->dma_read || !host->dma_write ||
+	    !host->schedule || !cfg->mem)
+		return false;
+	if (cfg->mem_size < S4_MMU_PAGE_SIZE ||
+	    (cfg->mem_size & (cfg->mem_size - 1)))
+		return false;
+	return cfg->queues_per_ss >= 1 &&
+	       cfg->queues_per_ss <= S4_MAX_QUEUES_PER_SS;
 }
 
 struct s4_card *s4_card_new(const struct s4_card_config *cfg,
@@ -73,37 +82,46 @@ struct s4_card *s4_card_new(const struct s4_card_config *cfg,
 {
 	struct s4_card *card;
 
-	if (!cfg || !host || !host->irq)
-		return NULL;
-	if (cfg->mem_size == 0 || (cfg->mem_size & (cfg->mem_size - 1)))
-		return NULL;
-	if (cfg->queues_per_ss < 1 || cfg->queues_per_ss > S4_MAX_QUEUES_PER_SS)
+	if (!s4_card_config_valid(cfg, host))
 		return NULL;
 	card = calloc(1, sizeof(*card));
 	if (!card)
 		return NULL;
 	card->cfg = *cfg;
 	card->host = *host;
+	card->nqueues = S4_NUM_SUBSYSTEMS * cfg->queues_per_ss;
+	/* Untouched pages of this cost nothing: it is mapped on demand. */
+	card->cmd_bufs = malloc((size_t)card->nqueues * S4_CMD_MAX_BYTES);
+	if (!card->cmd_bufs) {
+		free(card);
+		return NULL;
+	}
 	s4_card_reset(card);
 	return card;
 }
 
 void s4_card_free(struct s4_card *card)
 {
+	if (!card)
+		return;
+	free(card->cmd_bufs);
 	free(card);
 }
 
 void s4_card_reset(struct s4_card *card)
 {
+	unsigned int i;
+
 	card->status = S4_STATUS_ALIVE | S4_STATUS_BOOTLOADER;
 	card->scratch = 0;
 	card->mgmt_irq_status = 0;
 	card->mgmt_irq_mask = 0;
 	card->selftest_ack = 0;
-	card->err_code = S4_ERR_NONE;
-	card->err_info = 0;
-	card->err_addr = 0;
+	s4_card_latch_error(card, S4_ERR_NONE, 0, 0);
 	card->cnt = (struct s4_counters){ 0 };
+	for (i = 0; i < card->nqueues; i++)
+		s4_queue_init(&card->queues[i], i,
+			      card->cmd_bufs + (size_t)i * S4_CMD_MAX_BYTES);
 }
 
 static uint32_t s4_card_caps(const struct s4_card *card)
@@ -162,16 +180,25 @@ uint32_t s4_card_reg_read(struct s4_card *card, uint32_t off)
 		return (uint32_t)card->err_addr;
 	case S4_REG_ERR_ADDR_HI:
 		return (uint32_t)(card->err_addr >> 32);
-	default:
-		s4_card_guest_error(card, S4_ERR_BAD_REG, off,
-				    "s4: read of undefined register 0x%x", off);
-		return 0;
 	}
+	if (s4_queue_reg_read(card, off, &val))
+		return val;
+	s4_card_guest_error(card, S4_ERR_BAD_REG, off,
+			    "s4: read of undefined register 0x%x", off);
+	return 0;
 }
 
 void s4_card_reg_write(struct s4_card *card, uint32_t off, uint32_t val)
 {
 	card->cnt.mmio_writes++;
+
+	/* Only a DMA the card itself is doing can get here while it runs. */
+	if (card->running) {
+		s4_card_guest_error(card, S4_ERR_BAD_REG, off,
+				    "s4: register 0x%x written by the card's own DMA",
+				    off);
+		return;
+	}
 
 	switch (off) {
 	case S4_REG_SCRATCH:
@@ -197,11 +224,54 @@ void s4_card_reg_write(struct s4_card *card, uint32_t off, uint32_t val)
 		card->selftest_ack = ~val;
 		s4_card_mgmt_irq_raise(card, S4_MGMT_IRQ_SELFTEST);
 		return;
-	default:
-		s4_card_guest_error(card, S4_ERR_BAD_REG, off,
-				    "s4: write 0x%x to %s register 0x%x", val,
-				    off < S4_REG_CNT_END ? "read-only" : "undefined",
-				    off);
-		return;
 	}
+	if (s4_queue_reg_write(card, off, val))
+		return;
+	s4_card_guest_error(card, S4_ERR_BAD_REG, off,
+			    "s4: write 0x%x to %s register 0x%x", val,
+			    off < S4_REG_CNT_END ? "read-only" : "undefined", off);
+}
+
+/*
+ * Each enabled queue gets a budget of work per call; jobs that end in this
+ * call raise their queue's vector once, after all queues ran.
+ */
+void s4_card_run(struct s4_card *card)
+{
+	unsigned int qps = card->cfg.queues_per_ss;
+	bool more = false, waiting = false;
+	struct s4_queue *q;
+	unsigned int i;
+
+	if (card->running)
+		return;
+	card->running = true;
+	for (i = 0; i < card->nqueues; i++) {
+		q = &card->queues[i];
+		if (!q->enabled)
+			continue;
+		switch (s4_queue_process(card, q)) {
+		case S4_QUEUE_MORE:
+			more = true;
+			break;
+		case S4_QUEUE_WAITING:
+			waiting = true;
+			break;
+		case S4_QUEUE_IDLE:
+			break;
+		}
+	}
+	for (i = 0; i < card->nqueues; i++) {
+		q = &card->queues[i];
+		if (!q->completed)
+			continue;
+		q->completed = 0;
+		s4_card_irq(card, S4_MSIX_QUEUE(i / qps, i % qps, qps));
+	}
+	card->running = false;
+
+	if (more)
+		card->host.schedule(card->host.opaque, 0);
+	else if (waiting)
+		card->host.schedule(card->host.opaque, S4_FENCE_POLL_NS);
 }

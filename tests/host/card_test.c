@@ -7,29 +7,7 @@
 #include <string.h>
 
 #include "kselftest_harness.h"
-#include "model/s4_card.h"
-#include "s4_regs.h"
-
-struct fake_host {
-	unsigned int irqs[S4_MSIX_COUNT(S4_MAX_QUEUES_PER_SS)];
-	unsigned int guest_errors;
-	char last_error[160];
-};
-
-static void fake_irq(void *opaque, unsigned int vector)
-{
-	struct fake_host *h = opaque;
-
-	h->irqs[vector]++;
-}
-
-static void fake_guest_error(void *opaque, const char *msg)
-{
-	struct fake_host *h = opaque;
-
-	h->guest_errors++;
-	snprintf(h->last_error, sizeof(h->last_error), "%s", msg);
-}
+#include "fake_host.h"
 
 FIXTURE(card) {
 	struct fake_host host;
@@ -38,21 +16,13 @@ FIXTURE(card) {
 
 FIXTURE_SETUP(card)
 {
-	struct s4_card_config cfg = { .mem_size = 1ull << 32, .queues_per_ss = 2 };
-	struct s4_card_host host = {
-		.opaque = &self->host,
-		.irq = fake_irq,
-		.guest_error = fake_guest_error,
-	};
-
-	memset(&self->host, 0, sizeof(self->host));
-	self->card = s4_card_new(&cfg, &host);
+	self->card = fake_host_init(&self->host, 2);
 	ASSERT_NE(NULL, self->card);
 }
 
 FIXTURE_TEARDOWN(card)
 {
-	s4_card_free(self->card);
+	fake_host_fini(&self->host);
 }
 
 static uint64_t rd64(struct s4_card *card, uint32_t off)
@@ -69,7 +39,7 @@ TEST_F(card, identity_and_caps)
 	EXPECT_EQ(4, S4_CAPS_SUBSYSTEMS(caps));
 	EXPECT_EQ(2, S4_CAPS_QUEUES(caps));
 	EXPECT_EQ(9, S4_CAPS_MSIX(caps));
-	EXPECT_EQ(1ull << 32, rd64(self->card, S4_REG_MEM_SIZE_LO));
+	EXPECT_EQ(FAKE_MEM_SIZE, rd64(self->card, S4_REG_MEM_SIZE_LO));
 	EXPECT_EQ(S4_STATUS_ALIVE | S4_STATUS_BOOTLOADER,
 		  s4_card_reg_read(self->card, S4_REG_STATUS));
 }
@@ -148,21 +118,48 @@ TEST_F(card, counters_count_accesses_but_not_themselves)
 
 TEST(invalid_configs_are_refused)
 {
+	static uint8_t mem[1 << 16];
 	struct fake_host h = { 0 };
-	struct s4_card_host host = { .opaque = &h, .irq = fake_irq };
-	struct s4_card_config bad[] = {
-		{ .mem_size = 0, .queues_per_ss = 1 },
-		{ .mem_size = 3ull << 30, .queues_per_ss = 1 },
-		{ .mem_size = 1ull << 30, .queues_per_ss = 0 },
-		{ .mem_size = 1ull << 30, .queues_per_ss = S4_MAX_QUEUES_PER_SS + 1 },
+	struct s4_card_host host = {
+		.opaque = &h,
+		.irq = fake_irq,
+		.dma_read = fake_dma_read,
+		.dma_write = fake_dma_write,
+		.schedule = fake_schedule,
 	};
-	struct s4_card_host no_irq = { .opaque = &h };
-	struct s4_card_config good = { .mem_size = 1ull << 30, .queues_per_ss = 1 };
+	struct s4_card_config bad[] = {
+		{ .mem_size = 0, .queues_per_ss = 1, .mem = mem },
+		{ .mem_size = 3 << 14, .queues_per_ss = 1, .mem = mem },
+		{ .mem_size = 1 << 11, .queues_per_ss = 1, .mem = mem },
+		{ .mem_size = 1 << 16, .queues_per_ss = 0, .mem = mem },
+		{ .mem_size = 1 << 16, .queues_per_ss = S4_MAX_QUEUES_PER_SS + 1,
+		  .mem = mem },
+		{ .mem_size = 1 << 16, .queues_per_ss = 1 },
+	};
+	struct s4_card_config good = {
+		.mem_size = 1 << 16, .queues_per_ss = 1, .mem = mem
+	};
+	struct s4_card_host partial;
+	struct s4_card *card;
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		EXPECT_EQ(NULL, s4_card_new(&bad[i], &host));
-	EXPECT_EQ(NULL, s4_card_new(&good, &no_irq));
+	partial = host;
+	partial.irq = NULL;
+	EXPECT_EQ(NULL, s4_card_new(&good, &partial));
+	partial = host;
+	partial.dma_read = NULL;
+	EXPECT_EQ(NULL, s4_card_new(&good, &partial));
+	partial = host;
+	partial.dma_write = NULL;
+	EXPECT_EQ(NULL, s4_card_new(&good, &partial));
+	partial = host;
+	partial.schedule = NULL;
+	EXPECT_EQ(NULL, s4_card_new(&good, &partial));
+	card = s4_card_new(&good, &host);
+	EXPECT_NE(NULL, card);
+	s4_card_free(card);
 }
 
 TEST_HARNESS_MAIN

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Moffett S4: the buddy allocator for device memory. Debian's 6.12 kernels
+ * carry it as gpu_buddy (linux/gpu_buddy.h); older ones as drm_buddy. This
+ * header names whichever is there s4_buddy.
+ */
+#ifndef __S4_BUDDY_H__
+#define __S4_BUDDY_H__
+
+#if __has_include("linux/gpu_buddy.h")
+#include <linux/gpu_buddy.h>
+#define s4_buddy			gpu_buddy
+#define s4_buddy_block			gpu_buddy_block
+#define s4_buddy_init			gpu_buddy_init
+#define s4_buddy_fini			gpu_buddy_fini
+#define s4_buddy_alloc_blocks		gpu_buddy_alloc_blocks
+#define s4_buddy_free_list		gpu_buddy_free_list
+#define s4_buddy_block_offset		gpu_buddy_block_offset
+#define S4_BUDDY_CONTIGUOUS		GPU_BUDDY_CONTIGUOUS_ALLOCATION
+#else
+#include <drm/drm_buddy.h>
+#define s4_buddy			drm_buddy
+#define s4_buddy_block			drm_buddy_block
+#define s4_buddy_init			drm_buddy_init
+#define s4_buddy_fini			drm_buddy_fini
+#define s4_buddy_alloc_blocks		drm_buddy_alloc_blocks
+#define s4_buddy_free_list		drm_buddy_free_list
+#define s4_buddy_block_offset		drm_buddy_block_offset
+#define S4_BUDDY_CONTIGUOUS		DRM_BUDDY_CONTIGUOUS_ALLOCATION
+#endif
+
+#endif /* __S4_BUDDY_H__ */

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: MIT
+/*
+ * S4 command processor: decodes a job's command buffer (s4_cmd.h) packet by
+ * packet and executes the control and DMA packets. A job can stop at a
+ * packet and resume there in a later s4_card_run(): FENCE_WAIT whose value
+ * is not reached, or a DMA packet that used up the run's byte budget.
+ */
+#include <string.h>
+
+#include "s4_card_priv.h"
+#include "s4_cmd.h"
+
+/* How a packet left the job, besides 0 (done) or a negative enum s4_err. */
+enum s4_pkt_step {
+	S4_PKT_YIELD = 1,	/* out of budget: run the packet again later */
+	S4_PKT_WAIT = 2,	/* fence not reached: run the packet again later */
+};
+
+enum s4_pkt_engine {
+	S4_PKT_ENGINE_CONTROL = 0x00,
+	S4_PKT_ENGINE_DMA = 0x01,
+};
+
+/* Fixed-size packets define no flags. */
+static int s4_pkt_fixed(const struct s4_pkt_hdr *hdr, size_t size)
+{
+	if (hdr->flags || (size_t)hdr->len * S4_PKT_ALIGN != size)
+		return -S4_ERR_BAD_PACKET;
+	return 0;
+}
+
+static int s4_exec_fence(struct s4_job *job, const struct s4_pkt_hdr *hdr,
+			 const uint8_t *pkt)
+{
+	struct s4_pkt_fence p;
+	uint64_t cur;
+	int ret;
+
+	ret = s4_pkt_fixed(hdr, sizeof(p));
+	if (ret)
+		return ret;
+	memcpy(&p, pkt, sizeof(p));
+	if (p.va % sizeof(p.value))
+		return -S4_ERR_BAD_ARG;
+	if (hdr->opcode == S4_OP_FENCE_WRITE)
+		return s4_mmu_write(&job->mmu, p.va, &p.value, sizeof(p.value));
+	ret = s4_mmu_read(&job->mmu, p.va, &cur, sizeof(cur));
+	if (ret)
+		return ret;
+	return cur >= p.value ? 0 : S4_PKT_WAIT;
+}
+
+static int s4_exec_control(struct s4_job *job, const struct s4_pkt_hdr *hdr,
+			   const uint8_t *pkt)
+{
+	switch (hdr->opcode) {
+	case S4_OP_NOP:
+		return s4_pkt_fixed(hdr, sizeof(*hdr));
+	case S4_OP_FENCE_WRITE:
+	case S4_OP_FENCE_WAIT:
+		return s4_exec_fence(job, hdr, pkt);
+	}
+	return -S4_ERR_BAD_OPCODE;
+}
+
+static bool s4_ranges_overlap(uint64_t a, uint64_t b, uint64_t size)
+{
+	return a < b ? b - a < size : a - b < size;
+}
+
+/* The fill pattern for the bytes from offset @at of the fill, little endian. */
+static void s4_pattern(uint8_t *buf, size_t len, uint32_t pattern, uint64_t at)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = (uint8_t)(pattern >> 8 * ((at + i) % 4));
+}
+
+/*
+ * Move the DMA packet's bytes in bounce-buffer chunks, from where an earlier
+ * run stopped (job->pkt_done). A VA at or past S4_MMU_VA_SIZE faults before
+ * any chunk moves, so va + pkt_done cannot wrap.
+ */
+static int s4_dma_move(struct s4_card *card, struct s4_job *job,
+		       uint64_t src_va, uint64_t dst_va, uint64_t size,
+		       uint32_t pattern, bool fill, struct s4_budget *budget)
+{
+	uint64_t n;
+	int ret;
+
+	while (job->pkt_done < size) {
+		if (!budget->bytes)
+			return S4_PKT_YIELD;
+		n = size - job->pkt_done;
+		if (n > S4_BOUNCE_SIZE)
+			n = S4_BOUNCE_SIZE;
+		if (fill) {
+			s4_pattern(card->bounce, n, pattern, job->pkt_done);
+			ret = 0;
+		} else {
+			ret = s4_mmu_read(&job->mmu, src_va + job->pkt_done,
+					  card->bounce, n);
+		}
+		if (!ret)
+			ret = s4_mmu_write(&job->mmu, dst_va + job->pkt_done,
+					   card->bounce, n);
+		if (ret)
+			return ret;
+		job->pkt_done += n;
+		budget->bytes -= budget->bytes < n ? budget->bytes : n;
+	}
+	return 0;
+}
+
+static int s4_exec_dma_copy(struct s4_card *card, struct s4_job *job,
+			    const struct s4_pkt_hdr *hdr, const uint8_t *pkt,
+			    struct s4_budget *budget)
+{
+	struct s4_pkt_dma_copy p;
+	int ret;
+
+	ret = s4_pkt_fixed(hdr, sizeof(p));
+	if (ret)
+		return ret;
+	memcpy(&p, pkt, sizeof(p));
+	if (p.size > S4_MMU_VA_SIZE || s4_ranges_overlap(p.src_va, p.dst_va, p.size))
+		return -S4_ERR_BAD_ARG;
+	return s4_dma_move(card, job, p.src_va, p.dst_va, p.size, 0, false,
+			   budget);
+}
+
+static int s4_exec_dma_fill(struct s4_card *card, struct s4_job *job,
+			    const struct s4_pkt_hdr *hdr, const uint8_t *pkt,
+			    struct s4_budget *budget)
+{
+	struct s4_pkt_dma_fill p;
+	int ret;
+
+	ret = s4_pkt_fixed(hdr, sizeof(p));
+	if (ret)
+		return ret;
+	memcpy(&p, pkt, sizeof(p));
+	if (p.reserved || p.size % 4 || p.size > S4_MMU_VA_SIZE)
+		return -S4_ERR_BAD_ARG;
+	return s4_dma_move(card, job, 0, p.dst_va, p.size, p.pattern, true,
+			   budget);
+}
+
+static int s4_exec_dma(struct s4_card *card, struct s4_job *job,
+		       const struct s4_pkt_hdr *hdr, const uint8_t *pkt,
+		       struct s4_budget *budget)
+{
+	switch (hdr->opcode) {
+	case S4_OP_DMA_COPY:
+		return s4_exec_dma_copy(card, job, hdr, pkt, budget);
+	case S4_OP_DMA_FILL:
+		return s4_exec_dma_fill(card, job, hdr, pkt, budget);
+	}
+	return -S4_ERR_BAD_OPCODE;
+}
+
+/* Execute the packet at @pkt, whose length the caller checked. */
+static int s4_exec_packet(struct s4_card *card, struct s4_job *job,
+			  const struct s4_pkt_hdr *hdr, const uint8_t *pkt,
+			  struct s4_budget *budget)
+{
+	switch (S4_OP_ENGINE(hdr->opcode)) {
+	case S4_PKT_ENGINE_CONTROL:
+		return s4_exec_control(job, hdr, pkt);
+	case S4_PKT_ENGINE_DMA:
+		return s4_exec_dma(card, job, hdr, pkt, budget);
+	}
+	/*
+	 * Compute engines (opcodes 0x02xx and up) are not built in yet. They
+	 * plug in here: s4_engine_exec(engine, pkt, hdr->len * S4_PKT_ALIGN,
+	 * &mem, &fault) with mem.map calling s4_mmu_map(&job->mmu, ...) and
+	 * fault.va going to job->mmu.fault_va.
+	 */
+	return -S4_ERR_BAD_OPCODE;
+}
+
+/* End the job with @err at the packet at job->pc (0 while loading). */
+void s4_job_fail(struct s4_job *job, enum s4_err err)
+{
+	job->status = err;
+	job->err_offset = job->pc;
+	job->err_addr = err == S4_ERR_MMU_FAULT ? job->mmu.fault_va : 0;
+	job->waiting = false;
+}
+
+/*
+ * Run the job's packets from job->pc. S4_JOB_DONE means it ended, with
+ * job->status saying how; otherwise it stopped at job->pc.
+ */
+enum s4_job_step s4_job_run(struct s4_card *card, struct s4_job *job,
+			    const uint8_t *cmd, struct s4_budget *budget)
+{
+	uint32_t cmd_size = job->desc.cmd_size;
+	struct s4_pkt_hdr hdr;
+	size_t size;
+	int ret;
+
+	while (job->pc < cmd_size) {
+		memcpy(&hdr, cmd + job->pc, sizeof(hdr));
+		size = (size_t)hdr.len * S4_PKT_ALIGN;
+		if (!hdr.len || size > cmd_size - job->pc) {
+			s4_job_fail(job, S4_ERR_BAD_PACKET);
+			return S4_JOB_DONE;
+		}
+		ret = s4_exec_packet(card, job, &hdr, cmd + job->pc, budget);
+		job->waiting = ret == S4_PKT_WAIT;
+		if (ret == S4_PKT_WAIT)
+			return S4_JOB_WAIT;
+		if (ret == S4_PKT_YIELD)
+			return S4_JOB_YIELD;
+		if (ret < 0) {
+			s4_job_fail(job, -ret);
+			return S4_JOB_DONE;
+		}
+		job->pc += size;
+		job->pkt_done = 0;
+	}
+	job->status = S4_ERR_NONE;
+	return S4_JOB_DONE;
+}

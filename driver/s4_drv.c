@@ -119,6 +119,7 @@ static const struct file_operations s4_accel_fops = {
 	.owner = THIS_MODULE,
 	DRM_ACCEL_FOPS,
 	.unlocked_ioctl = s4_ioctl,
+	.show_fdinfo = drm_show_fdinfo,
 };
 
 static int s4_open(struct drm_device *drm, struct drm_file *file)
@@ -278,7 +279,7 @@ static struct pci_driver s4_pci_driver = {
 	.id_table = s4_pci_ids,
 	.probe = s4_probe,
 	.remove = s4_remove,
-	.driver.dev_groups = s4_sysfs_groups,
+	.dev_groups = s4_sysfs_groups,
 };
 module_pci_driver(s4_pci_driver);
 

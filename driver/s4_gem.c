@@ -10,6 +10,7 @@
 #include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
 #include <linux/mm.h>
+#include <drm/drm_drv.h>
 #include <drm/drm_prime.h>
 #include <drm/drm_vma_manager.h>
 #include <drm/s4_accel.h>
@@ -19,12 +20,16 @@
 
 /**
  * struct s4_bo_map - a BO's mapping in one address space
+ * @ref: one per handle the address space's file holds, one per job using it
  * @link: in s4_bo.maps
+ * @bo: the BO
  * @vm: the address space, referenced
  * @node: the VA range (the BO plus a guard page)
  */
 struct s4_bo_map {
+	struct kref ref;
 	struct list_head link;
+	struct s4_bo *bo;
 	struct s4_vm *vm;
 	struct drm_mm_node node;
 };
@@ -38,6 +43,41 @@ static struct s4_bo_map *s4_bo_find_map(struct s4_bo *bo, struct s4_vm *vm)
 		if (map->vm == vm)
 			return map;
 	return NULL;
+}
+
+struct s4_bo_map *s4_bo_map_get(struct s4_bo *bo, struct s4_vm *vm)
+{
+	struct s4_bo_map *map;
+
+	mutex_lock(&bo->maps_lock);
+	map = s4_bo_find_map(bo, vm);
+	if (map)
+		kref_get(&map->ref);
+	mutex_unlock(&bo->maps_lock);
+	return map;
+}
+
+u64 s4_bo_map_va(const struct s4_bo_map *map)
+{
+	return map->node.start;
+}
+
+static void s4_bo_map_release(struct kref *ref)
+	__releases(&map->bo->maps_lock)
+{
+	struct s4_bo_map *map = container_of(ref, struct s4_bo_map, ref);
+
+	list_del(&map->link);
+	mutex_unlock(&map->bo->maps_lock);
+	s4_vm_unmap(map->vm, &map->node);
+	s4_vm_put(map->vm);
+	kfree(map);
+}
+
+/* The last user of the mapping gone, the BO leaves the address space. */
+void s4_bo_map_put(struct s4_bo_map *map)
+{
+	kref_put_mutex(&map->ref, s4_bo_map_release, &map->bo->maps_lock);
 }
 
 int s4_bo_va(struct s4_bo *bo, struct s4_vm *vm, u64 *va)
@@ -73,19 +113,26 @@ static int s4_bo_map_into(struct s4_bo *bo, struct s4_vm *vm)
 		kfree(map);
 		return ret;
 	}
+	kref_init(&map->ref);
+	map->bo = bo;
 	map->vm = s4_vm_get(vm);
 	list_add_tail(&map->link, &bo->maps);
 	return 0;
 }
 
+/* A handle of a file on the BO: the BO is in the file's address space. */
 static int s4_bo_open(struct drm_gem_object *obj, struct drm_file *file)
 {
 	struct s4_file_priv *fpriv = file->driver_priv;
 	struct s4_bo *bo = to_s4_bo(obj);
+	struct s4_bo_map *map;
 	int ret = 0;
 
 	mutex_lock(&bo->maps_lock);
-	if (!s4_bo_find_map(bo, fpriv->vm))
+	map = s4_bo_find_map(bo, fpriv->vm);
+	if (map)
+		kref_get(&map->ref);
+	else
 		ret = s4_bo_map_into(bo, fpriv->vm);
 	mutex_unlock(&bo->maps_lock);
 	if (ret)
@@ -93,30 +140,17 @@ static int s4_bo_open(struct drm_gem_object *obj, struct drm_file *file)
 	return ret;
 }
 
-/*
- * The last handle of a file on the BO is gone: once the jobs using the BO
- * are done, take it out of the file's address space.
- */
+/* Jobs still running with the BO keep the mapping until they end. */
 static void s4_bo_close(struct drm_gem_object *obj, struct drm_file *file)
 {
 	struct s4_file_priv *fpriv = file->driver_priv;
-	struct s4_bo *bo = to_s4_bo(obj);
 	struct s4_bo_map *map;
-	long timeout = msecs_to_jiffies(2 * s4_job_timeout_ms + 1000);
 
-	if (dma_resv_wait_timeout(obj->resv, DMA_RESV_USAGE_BOOKKEEP, false,
-				  timeout) <= 0)
-		drm_dbg(obj->dev, "BO still busy when its last handle closed\n");
-
-	mutex_lock(&bo->maps_lock);
-	map = s4_bo_find_map(bo, fpriv->vm);
-	if (map) {
-		list_del(&map->link);
-		s4_vm_unmap(map->vm, &map->node);
-		s4_vm_put(map->vm);
-		kfree(map);
-	}
-	mutex_unlock(&bo->maps_lock);
+	map = s4_bo_map_get(to_s4_bo(obj), fpriv->vm);
+	if (WARN_ON(!map))
+		return;
+	s4_bo_map_put(map);	/* the reference taken just now */
+	s4_bo_map_put(map);	/* the handle's */
 }
 
 static void s4_bo_init(struct s4_bo *bo, u32 placement)
@@ -228,6 +262,30 @@ static const struct drm_gem_object_funcs s4_dev_bo_funcs = {
 	.vm_ops = &s4_dev_bo_vm_ops,
 };
 
+/* New device memory holds what its last owner left: clear it. */
+static int s4_dev_bo_clear(struct s4_device *sdev, u64 offset, u64 size)
+{
+	void __iomem *p;
+	u64 done, chunk;
+	int idx, ret = 0;
+
+	if (!drm_dev_enter(&sdev->drm, &idx))
+		return -ENODEV;
+	for (done = 0; done < size; done += chunk) {
+		chunk = min_t(u64, size - done, SZ_64M);
+		p = ioremap_wc(sdev->mem_bar + offset + done, chunk);
+		if (!p) {
+			ret = -ENOMEM;
+			break;
+		}
+		memset_io(p, 0, chunk);
+		iounmap(p);
+		cond_resched();
+	}
+	drm_dev_exit(idx);
+	return ret;
+}
+
 static struct drm_gem_object *s4_dev_bo_create(struct s4_device *sdev, u64 size)
 {
 	struct s4_buddy_block *first;
@@ -257,7 +315,9 @@ static struct drm_gem_object *s4_dev_bo_create(struct s4_device *sdev, u64 size)
 	}
 	first = list_first_entry(&bo->blocks, struct s4_buddy_block, link);
 	bo->dev_offset = s4_buddy_block_offset(first);
-	ret = drm_gem_create_mmap_offset(&bo->base.base);
+	ret = s4_dev_bo_clear(sdev, bo->dev_offset, size);
+	if (!ret)
+		ret = drm_gem_create_mmap_offset(&bo->base.base);
 	if (ret) {
 		drm_gem_object_put(&bo->base.base);
 		return ERR_PTR(ret);

@@ -9,6 +9,7 @@
 
 #include "s4_drv.h"
 
+struct s4_bo_map;
 struct s4_vm;
 
 /**
@@ -37,6 +38,9 @@ static inline struct s4_bo *to_s4_bo(struct drm_gem_object *obj)
 
 struct drm_gem_object *s4_gem_create_object(struct drm_device *drm, size_t size);
 int s4_bo_va(struct s4_bo *bo, struct s4_vm *vm, u64 *va);
+struct s4_bo_map *s4_bo_map_get(struct s4_bo *bo, struct s4_vm *vm);
+void s4_bo_map_put(struct s4_bo_map *map);
+u64 s4_bo_map_va(const struct s4_bo_map *map);
 void s4_gem_show_fdinfo(struct drm_printer *p, struct drm_file *file);
 
 int s4_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file *file);

@@ -108,8 +108,11 @@ static void s4_job_put(struct s4_job *job)
 {
 	u32 i;
 
-	for (i = 0; i < job->bo_count; i++)
+	for (i = 0; i < job->bo_count; i++) {
+		s4_bo_map_put(job->maps[i]);
 		drm_gem_object_put(job->bos[i]);
+	}
+	kvfree(job->maps);
 	kvfree(job->bos);
 	s4_vm_put(job->vm);
 	kfree(job);
@@ -198,36 +201,63 @@ static int s4_submit_check(struct s4_device *sdev, const struct drm_s4_submit *a
 	return 0;
 }
 
-/* Looks up the command BO (as bos[0]) and the BOs the job names. */
+/* Adds @obj (referenced) and its mapping in the job's space to the job. */
+static int s4_job_add_bo(struct s4_job *job, struct drm_gem_object *obj)
+{
+	struct s4_bo_map *map = s4_bo_map_get(to_s4_bo(obj), job->vm);
+
+	if (!map) {
+		drm_gem_object_put(obj);
+		return -ENOENT;
+	}
+	job->bos[job->bo_count] = obj;
+	job->maps[job->bo_count++] = map;
+	return 0;
+}
+
+static bool s4_job_has_bo(const struct s4_job *job, const struct drm_gem_object *obj)
+{
+	u32 i;
+
+	for (i = 0; i < job->bo_count; i++)
+		if (job->bos[i] == obj)
+			return true;
+	return false;
+}
+
+/*
+ * Looks up the command BO (as bos[0]) and the BOs the job names; a BO named
+ * twice counts once.
+ */
 static int s4_submit_lookup_bos(struct s4_job *job, struct drm_file *file,
 				const struct drm_s4_submit *args)
 {
 	struct drm_device *drm = file->minor->dev;
-	struct drm_gem_object *cmd;
+	struct drm_gem_object *obj;
 	u32 *handles;
-	u64 va;
 	int ret;
 	u32 i;
 
 	job->bos = kvcalloc(args->bo_count + 1, sizeof(*job->bos), GFP_KERNEL);
-	if (!job->bos)
+	job->maps = kvcalloc(args->bo_count + 1, sizeof(*job->maps), GFP_KERNEL);
+	if (!job->bos || !job->maps)
 		return -ENOMEM;
 
-	cmd = drm_gem_object_lookup(file, args->cmd_handle);
-	if (!cmd) {
+	obj = drm_gem_object_lookup(file, args->cmd_handle);
+	if (!obj) {
 		drm_dbg(drm, "SUBMIT: no command BO %u\n", args->cmd_handle);
 		return -ENOENT;
 	}
-	job->bos[job->bo_count++] = cmd;
-	if (args->cmd_offset + args->cmd_size > cmd->size) {
+	if (args->cmd_offset + args->cmd_size > obj->size) {
 		drm_dbg(drm, "SUBMIT: commands %llu+%llu past the end of BO %u\n",
 			args->cmd_offset, args->cmd_size, args->cmd_handle);
+		drm_gem_object_put(obj);
 		return -EINVAL;
 	}
-	ret = s4_bo_va(to_s4_bo(cmd), job->vm, &va);
+	ret = s4_job_add_bo(job, obj);
 	if (ret)
 		return ret;
-	job->cmd_va = va + args->cmd_offset;
+	job->cmd_va = s4_bo_map_va(job->maps[0]) + args->cmd_offset;
 	job->cmd_size = args->cmd_size;
 
 	if (!args->bo_count)
@@ -236,14 +266,17 @@ static int s4_submit_lookup_bos(struct s4_job *job, struct drm_file *file,
 				    args->bo_count, sizeof(*handles));
 	if (IS_ERR(handles))
 		return PTR_ERR(handles);
-	for (i = 0; i < args->bo_count; i++) {
-		job->bos[job->bo_count] = drm_gem_object_lookup(file, handles[i]);
-		if (!job->bos[job->bo_count]) {
+	for (i = 0; i < args->bo_count && !ret; i++) {
+		obj = drm_gem_object_lookup(file, handles[i]);
+		if (!obj) {
 			drm_dbg(drm, "SUBMIT: no BO %u\n", handles[i]);
 			ret = -ENOENT;
-			break;
+		} else if (s4_job_has_bo(job, obj)) {
+			job->cmd_written |= obj == job->bos[0];
+			drm_gem_object_put(obj);
+		} else {
+			ret = s4_job_add_bo(job, obj);
 		}
-		job->bo_count++;
 	}
 	kvfree(handles);
 	return ret;
@@ -339,6 +372,12 @@ static void s4_out_syncs_signal(struct s4_out_sync *outs, u32 count,
 	}
 }
 
+/* The job only reads its command BO, unless it also names it as a BO. */
+static bool s4_job_writes(const struct s4_job *job, u32 i)
+{
+	return i > 0 || job->cmd_written;
+}
+
 /* Wait for the in-syncs and for earlier jobs using the same BOs. */
 static int s4_submit_add_deps(struct s4_job *job, struct drm_file *file,
 			      const struct drm_s4_sync *in, u32 in_count)
@@ -359,7 +398,8 @@ static int s4_submit_add_deps(struct s4_job *job, struct drm_file *file,
 		ret = dma_resv_reserve_fences(job->bos[i]->resv, 1);
 		if (!ret)
 			ret = drm_sched_job_add_implicit_dependencies(&job->base,
-								      job->bos[i], true);
+								      job->bos[i],
+								      s4_job_writes(job, i));
 		if (ret)
 			return ret;
 	}
@@ -382,7 +422,9 @@ static void s4_submit_push(struct s4_file_priv *fpriv, struct s4_job *job,
 	drm_sched_job_arm(&job->base);
 	done = &job->base.s_fence->finished;
 	for (i = 0; i < job->bo_count; i++)
-		dma_resv_add_fence(job->bos[i]->resv, done, DMA_RESV_USAGE_WRITE);
+		dma_resv_add_fence(job->bos[i]->resv, done,
+				   s4_job_writes(job, i) ? DMA_RESV_USAGE_WRITE :
+							   DMA_RESV_USAGE_READ);
 	drm_gem_unlock_reservations(job->bos, job->bo_count, ticket);
 	s4_out_syncs_signal(outs, out_count, done);
 	*seqno = ++fpriv->seqno;

@@ -17,7 +17,9 @@ struct s4_vm;
  * @base: the scheduler job
  * @vm: the address space it runs in, referenced
  * @bos: the BOs it uses, referenced; bos[0] holds the command buffer
- * @bo_count: entries in @bos
+ * @maps: their mappings in @vm, referenced so that they outlive the job
+ * @bo_count: entries in @bos and @maps
+ * @cmd_written: the command BO is also among the BOs the job writes
  * @cmd_va: device VA of the command buffer
  * @cmd_size: bytes of command packets
  * @timed_out: the job hung and was aborted; it must not run again
@@ -26,7 +28,9 @@ struct s4_job {
 	struct drm_sched_job base;
 	struct s4_vm *vm;
 	struct drm_gem_object **bos;
+	struct s4_bo_map **maps;
 	u32 bo_count;
+	bool cmd_written;
 	u64 cmd_va;
 	u32 cmd_size;
 	bool timed_out;

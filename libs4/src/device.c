@@ -33,6 +33,7 @@ int s4_open(const char *devnode, struct s4_device **out)
 		free(dev);
 		return err;
 	}
+	pthread_mutex_init(&dev->lock, NULL);
 	*out = dev;
 	return 0;
 }
@@ -63,6 +64,7 @@ void s4_close(struct s4_device *dev)
 	if (!dev)
 		return;
 	close(dev->fd);
+	pthread_mutex_destroy(&dev->lock);
 	free(dev);
 }
 

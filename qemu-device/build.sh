@@ -32,9 +32,16 @@ trap 'rm -f "$want"' EXIT
 	sync_file "$top/qemu-device/$f" "$dst/$f"
 	echo "$f" >>"$want"
 done
-for f in "$top"/firmware/*.h; do
-	sync_file "$f" "$dst/firmware/$(basename "$f")"
-	echo "firmware/$(basename "$f")" >>"$want"
+(cd "$top" && find firmware -name '*.[ch]') | while read -r f; do
+	sync_file "$top/$f" "$dst/$f"
+	echo "$f" >>"$want"
+done
+# meson.build lists the card's sources by name: catch one that is missing.
+grep '\.c$' "$want" | while read -r f; do
+	grep -qF "'$f'" "$top/qemu-device/meson.build" || {
+		echo "qemu-device: $f is not listed in qemu-device/meson.build" >&2
+		exit 1
+	}
 done
 # Drop files that no longer exist in the checkout.
 (cd "$dst" && find . -type f | sed 's|^\./||') | while read -r f; do

@@ -38,7 +38,7 @@ check() {
 	fi
 }
 
-# ---- host: pure-C parts, plainly and under ASan/UBSan ----------------------
+# ---- host: the card model, engine and packer, plainly and under ASan/UBSan --
 for t in "$BUILD"/host/* "$BUILD"/host-asan/*; do
 	[ -x "$t" ] || continue
 	suite "$(basename "$(dirname "$t")")-$(basename "$t")" "$t"
@@ -49,6 +49,8 @@ suite lint check "checkpatch --strict on driver/" \
 	sh -c "cd driver && perl '$S4_CACHE/linux-source/scripts/checkpatch.pl' --no-tree --strict --terse -q -f ./*.c ./*.h"
 suite clang-build check "userspace builds warning-free with clang" \
 	make --no-print-directory CC=clang BUILD="$BUILD/clang" userspace
+suite fuzz check "fuzzers find nothing in ${FUZZ_SECONDS:=10} s each" \
+	make --no-print-directory fuzz FUZZ_SECONDS="$FUZZ_SECONDS"
 
 # ---- guest: the driver, libs4 and tools against two virtual cards -------------
 suite guest tests/vm/run.sh --cards 2 --log "$logs/guest-console.log" -- \

@@ -77,6 +77,23 @@ static bool s4_card_config_valid(const struct s4_card_config *cfg,
 	       cfg->queues_per_ss <= S4_MAX_QUEUES_PER_SS;
 }
 
+/*
+ * The activation engine's piecewise tables. On the real card they come with
+ * the firmware image; until the model boots one, it generates them.
+ */
+static int s4_card_load_act_tables(struct s4_card *card)
+{
+	struct s4_act_tables *t = malloc(sizeof(*t));
+	int ret;
+
+	if (!t)
+		return -1;
+	s4_act_gen_tables(t);
+	ret = s4_engine_load_act_tables(card->engine, t, sizeof(*t));
+	free(t);
+	return ret;
+}
+
 struct s4_card *s4_card_new(const struct s4_card_config *cfg,
 			    const struct s4_card_host *host)
 {
@@ -92,8 +109,9 @@ struct s4_card *s4_card_new(const struct s4_card_config *cfg,
 	card->nqueues = S4_NUM_SUBSYSTEMS * cfg->queues_per_ss;
 	/* Untouched pages of this cost nothing: it is mapped on demand. */
 	card->cmd_bufs = malloc((size_t)card->nqueues * S4_CMD_MAX_BYTES);
-	if (!card->cmd_bufs) {
-		free(card);
+	card->engine = s4_engine_create(0);
+	if (!card->cmd_bufs || !card->engine || s4_card_load_act_tables(card)) {
+		s4_card_free(card);
 		return NULL;
 	}
 	s4_card_reset(card);
@@ -104,6 +122,7 @@ void s4_card_free(struct s4_card *card)
 {
 	if (!card)
 		return;
+	s4_engine_destroy(card->engine);
 	free(card->cmd_bufs);
 	free(card);
 }

@@ -9,6 +9,8 @@
 
 #include <stdbool.h>
 
+#include "engine/s4_engine.h"
+#include "s4_act_gen.h"
 #include "s4_card.h"
 #include "s4_mmu.h"
 #include "s4_queue.h"
@@ -94,6 +96,7 @@ struct s4_card {
 	unsigned int nqueues;
 	struct s4_queue queues[S4_MAX_QUEUES];
 	uint8_t *cmd_bufs;	/* nqueues * S4_CMD_MAX_BYTES */
+	struct s4_engine *engine;	/* compute engines, one job at a time */
 	uint8_t bounce[S4_BOUNCE_SIZE];
 };
 

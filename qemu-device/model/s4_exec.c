@@ -160,6 +160,29 @@ static int s4_exec_dma(struct s4_card *card, struct s4_job *job,
 	return -S4_ERR_BAD_OPCODE;
 }
 
+static int s4_exec_map(void *opaque, uint64_t va, uint64_t len, int write,
+		       void **host)
+{
+	struct s4_job *job = opaque;
+
+	return s4_mmu_map(&job->mmu, va, len, write, host);
+}
+
+/* SPU, activation, vector, embedding and reshape packets. */
+static int s4_exec_compute(struct s4_card *card, struct s4_job *job,
+			   const struct s4_pkt_hdr *hdr, const uint8_t *pkt)
+{
+	struct s4_engine_mem mem = { .opaque = job, .map = s4_exec_map };
+	struct s4_engine_fault fault = { 0 };
+	int ret;
+
+	ret = s4_engine_exec(card->engine, (const struct s4_pkt_hdr *)pkt,
+			     (size_t)hdr->len * S4_PKT_ALIGN, &mem, &fault);
+	if (ret == -S4_ERR_MMU_FAULT)
+		job->mmu.fault_va = fault.va;
+	return ret;
+}
+
 /* Execute the packet at @pkt, whose length the caller checked. */
 static int s4_exec_packet(struct s4_card *card, struct s4_job *job,
 			  const struct s4_pkt_hdr *hdr, const uint8_t *pkt,
@@ -171,13 +194,7 @@ static int s4_exec_packet(struct s4_card *card, struct s4_job *job,
 	case S4_PKT_ENGINE_DMA:
 		return s4_exec_dma(card, job, hdr, pkt, budget);
 	}
-	/*
-	 * Compute engines (opcodes 0x02xx and up) are not built in yet. They
-	 * plug in here: s4_engine_exec(engine, pkt, hdr->len * S4_PKT_ALIGN,
-	 * &mem, &fault) with mem.map calling s4_mmu_map(&job->mmu, ...) and
-	 * fault.va going to job->mmu.fault_va.
-	 */
-	return -S4_ERR_BAD_OPCODE;
+	return s4_exec_compute(card, job, hdr, pkt);
 }
 
 /* End the job with @err at the packet at job->pc (0 while loading). */

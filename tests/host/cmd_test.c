@@ -168,8 +168,9 @@ static const struct bad_packet bad_packets[] = {
 	  { 0, S4_MMU_VA_SIZE + 4 }, 32, S4_ERR_BAD_ARG },
 	{ "unknown control op", 0x0003, 1, 0, { 0 }, 8, S4_ERR_BAD_OPCODE },
 	{ "unknown DMA op", 0x0102, 1, 0, { 0 }, 8, S4_ERR_BAD_OPCODE },
-	{ "compute op, not built in", S4_OP_SPU_GEMM, 4, 0, { 0 }, 32,
-	  S4_ERR_BAD_OPCODE },
+	{ "GEMM packet of the wrong length", S4_OP_SPU_GEMM, 4, 0, { 0 }, 32,
+	  S4_ERR_BAD_PACKET },
+	{ "unknown SPU op", 0x02ff, 1, 0, { 0 }, 8, S4_ERR_BAD_OPCODE },
 	{ "unknown engine", 0xff00, 1, 0, { 0 }, 8, S4_ERR_BAD_OPCODE },
 };
 

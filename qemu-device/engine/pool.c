@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Thread pool: nthreads - 1 workers plus the calling thread. A loop is
+ * published under the mutex with a new generation number; every thread
+ * claims items from an atomic counter until none are left.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "pool.h"
+
+struct s4_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;		/* workers: new loop or exit */
+	pthread_cond_t done;		/* caller: all workers finished */
+	unsigned long generation;
+	unsigned int busy;		/* workers still inside the loop */
+	bool exiting;
+	s4_pool_fn fn;
+	void *ctx;
+	size_t nitems;
+	atomic_size_t next;
+	unsigned int nthreads;
+	unsigned int started;
+	pthread_t threads[];
+};
+
+struct worker_arg {
+	struct s4_pool *pool;
+	unsigned int tid;
+};
+
+static void run_items(struct s4_pool *pool, unsigned int tid)
+{
+	size_t item;
+
+	while ((item = atomic_fetch_add(&pool->next, 1)) < pool->nitems)
+		pool->fn(pool->ctx, item, tid);
+}
+
+static void *worker_main(void *p)
+{
+	struct s4_pool *pool = ((struct worker_arg *)p)->pool;
+	unsigned int tid = ((struct worker_arg *)p)->tid;
+	unsigned long seen = 0;
+
+	free(p);
+	pthread_mutex_lock(&pool->lock);
+	for (;;) {
+		while (!pool->exiting && pool->generation == seen)
+			pthread_cond_wait(&pool->wake, &pool->lock);
+		if (pool->exiting)
+			break;
+		seen = pool->generation;
+		pthread_mutex_unlock(&pool->lock);
+		run_items(pool, tid);
+		pthread_mutex_lock(&pool->lock);
+		if (--pool->busy == 0)
+			pthread_cond_signal(&pool->done);
+	}
+	pthread_mutex_unlock(&pool->lock);
+	return NULL;
+}
+
+static void stop_workers(struct s4_pool *pool)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&pool->lock);
+	pool->exiting = true;
+	pthread_cond_broadcast(&pool->wake);
+	pthread_mutex_unlock(&pool->lock);
+	for (i = 0; i < pool->started; i++)
+		pthread_join(pool->threads[i], NULL);
+}
+
+struct s4_pool *s4_pool_create(unsigned int nthreads)
+{
+	struct s4_pool *pool;
+	unsigned int i;
+
+	if (nthreads < 1)
+		nthreads = 1;
+	pool = calloc(1, sizeof(*pool) + nthreads * sizeof(pthread_t));
+	if (!pool)
+		return NULL;
+	pthread_mutex_init(&pool->lock, NULL);
+	pthread_cond_init(&pool->wake, NULL);
+	pthread_cond_init(&pool->done, NULL);
+	atomic_init(&pool->next, 0);
+	pool->nthreads = nthreads;
+	for (i = 1; i < nthreads; i++) {
+		struct worker_arg *arg = malloc(sizeof(*arg));
+
+		if (!arg)
+			goto fail;
+		arg->pool = pool;
+		arg->tid = i;
+		if (pthread_create(&pool->threads[pool->started], NULL, worker_main, arg)) {
+			free(arg);
+			goto fail;
+		}
+		pool->started++;
+	}
+	return pool;
+fail:
+	s4_pool_destroy(pool);
+	return NULL;
+}
+
+void s4_pool_destroy(struct s4_pool *pool)
+{
+	if (!pool)
+		return;
+	stop_workers(pool);
+	pthread_cond_destroy(&pool->done);
+	pthread_cond_destroy(&pool->wake);
+	pthread_mutex_destroy(&pool->lock);
+	free(pool);
+}
+
+unsigned int s4_pool_threads(const struct s4_pool *pool)
+{
+	return pool->nthreads;
+}
+
+void s4_pool_run(struct s4_pool *pool, size_t nitems, s4_pool_fn fn, void *ctx)
+{
+	if (nitems == 0)
+		return;
+	pool->fn = fn;
+	pool->ctx = ctx;
+	pool->nitems = nitems;
+	atomic_store(&pool->next, 0);
+	if (nitems > 1 && pool->started) {
+		pthread_mutex_lock(&pool->lock);
+		pool->busy = pool->started;
+		pool->generation++;
+		pthread_cond_broadcast(&pool->wake);
+		pthread_mutex_unlock(&pool->lock);
+	}
+	run_items(pool, 0);
+	if (nitems > 1 && pool->started) {
+		pthread_mutex_lock(&pool->lock);
+		while (pool->busy)
+			pthread_cond_wait(&pool->done, &pool->lock);
+		pthread_mutex_unlock(&pool->lock);
+	}
+}

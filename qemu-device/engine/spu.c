@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: MIT
+/*
+ * SPU job driver. A problem runs in three parallel phases: pack the weight
+ * panels and per-channel epilogue parameters (checking every index and
+ * requant shift), then per chunk of rows pack A and compute tiles of
+ * ROW_BLOCK rows x GROUP_BLOCK lane groups.
+ */
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pool.h"
+#include "s4_sparse.h"
+#include "spu.h"
+
+#define ROW_BLOCK	(4 * SPU_ROWS)	/* rows per compute item */
+#define GROUP_BLOCK	8u		/* lane groups per compute item */
+#define A_SCRATCH_MAX	(64u << 20)	/* bytes of packed A per chunk */
+#define L1_CHUNK	(16u << 10)	/* bytes of A a compute item reuses */
+#define MIN_CALL_STEPS	64u		/* panel steps per kernel call, at least */
+
+struct spu_geom {
+	enum spu_mode mode;
+	unsigned int esize;	/* bytes per element of A, W and C */
+	unsigned int a_esize;	/* bytes per element of packed A */
+	uint32_t nblk;		/* 32-element blocks per row */
+	uint32_t nnz_blk;
+	uint32_t blk_win;	/* blocks per window */
+	uint32_t grp;		/* kept entries per kernel step and lane */
+	uint32_t win_bytes;	/* bytes of A per window */
+	uint32_t nwin;
+	uint32_t nstep;		/* steps per window */
+	uint32_t ngroups;	/* lane groups */
+	uint32_t kc;		/* windows per K chunk of a compute item */
+	size_t panel_bytes;	/* per lane group */
+	size_t a_ld;		/* bytes per packed row of A */
+};
+
+struct spu_ctx {
+	const struct spu_problem *pb;
+	const struct spu_kernels *kern;
+	struct spu_geom g;
+	uint8_t *panels;
+	struct spu_chan *chan;	/* per lane group */
+	uint8_t *a;		/* packed rows [row0, row0 + rows) */
+	uint32_t row0, rows;
+	atomic_int bad_arg;	/* a weight index or requant shift is invalid */
+};
+
+/* Whether every block of every row keeps indices 0..31 in order (s = 1). */
+static bool rows_dense(const struct spu_problem *pb)
+{
+	static const uint8_t iota[S4_SPARSE_BLOCK] = {
+		0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+		16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+	};
+	uint64_t e, total = (uint64_t)pb->n * pb->w_nnz_row;
+
+	if (pb->sparsity != 1)
+		return false;
+	for (e = 0; e < total; e += S4_SPARSE_BLOCK)
+		if (memcmp(pb->w_idx + e, iota, S4_SPARSE_BLOCK))
+			return false;
+	return true;
+}
+
+static int spu_geometry(const struct spu_problem *pb, struct spu_geom *g)
+{
+	uint64_t bytes, kpad = (uint64_t)s4_sparse_blocks_per_row(pb->k) * S4_SPARSE_BLOCK;
+
+	g->esize = s4_dtype_size(pb->dtype);
+	g->a_esize = g->esize;
+	g->nblk = (uint32_t)s4_sparse_blocks_per_row(pb->k);
+	g->nnz_blk = s4_sparse_nnz_per_block(pb->sparsity);
+	g->grp = 4 / g->esize;
+	g->mode = rows_dense(pb) ? SPU_DENSE : SPU_SPARSE;
+	if (pb->dtype == S4_DT_BF16) {		/* BF16 computes in fp32 */
+		g->mode = g->mode == SPU_DENSE ? SPU_DENSE_F32 : SPU_SPARSE_F32;
+		g->a_esize = 4;
+		g->grp = 1;
+	}
+	/*
+	 * INT8 uses one-register windows (2 blocks) when a lane's group of 4
+	 * fits in one (s <= 16); sparse fp32 windows are one block, 2 registers.
+	 */
+	g->win_bytes = SPU_VEC_BYTES;
+	if (g->mode == SPU_SPARSE_F32 ||
+	    (g->mode == SPU_SPARSE && 2 * g->nnz_blk < g->grp))
+		g->win_bytes = SPU_WIN_MAX;
+	g->nstep = g->win_bytes / g->a_esize / g->grp;
+	g->nwin = (uint32_t)((kpad * g->a_esize + g->win_bytes - 1) / g->win_bytes);
+	if (spu_mode_sparse(g->mode)) {
+		g->blk_win = g->win_bytes / g->a_esize / S4_SPARSE_BLOCK;
+		g->nwin = (g->nblk + g->blk_win - 1) / g->blk_win;
+		g->nstep = g->blk_win * g->nnz_blk / g->grp;
+	}
+	g->ngroups = (pb->n + SPU_LANES - 1) / SPU_LANES;
+	g->a_ld = (size_t)g->nwin * g->win_bytes;
+	/* K chunks keep ROW_BLOCK rows of A within L1_CHUNK bytes. */
+	g->kc = g->nwin;
+	if ((uint64_t)ROW_BLOCK * g->a_ld > L1_CHUNK)
+		g->kc = L1_CHUNK / (ROW_BLOCK * g->win_bytes);
+	/* ... but with enough steps per kernel call to amortise its setup. */
+	if (g->kc * g->nstep < MIN_CALL_STEPS)
+		g->kc = (MIN_CALL_STEPS + g->nstep - 1) / g->nstep;
+	if (g->kc > g->nwin)
+		g->kc = g->nwin;
+	bytes = (uint64_t)g->nwin * g->nstep * spu_step_bytes(g->mode);
+	if (bytes > SIZE_MAX / g->ngroups)
+		return -S4_ERR_BAD_ARG;
+	g->panel_bytes = (size_t)bytes;
+	return 0;
+}
+
+/* Fill row n's epilogue parameters; 0, or -1 if the row is invalid. */
+static int prepare_channel(const struct spu_ctx *c, uint32_t n, const struct spu_row_stats *st,
+			   struct spu_chan *ch, uint32_t lane)
+{
+	const struct spu_problem *pb = c->pb;
+
+	if (st->index_bits & 0xe0e0e0e0u)	/* some index >= 32 */
+		return -1;
+	if (pb->dtype == S4_DT_BF16) {
+		ch->scale[lane] = pb->ep.scale ? ((const float *)pb->ep.scale)[n] : 1.0f;
+		ch->bias[lane] = pb->ep.bias ? ((const float *)pb->ep.bias)[n] : 0.0f;
+		return 0;
+	}
+	/* INT8: u8 activations (a + 128) add 128 * sum(w); take it back. */
+	ch->add[lane] = (int32_t)((pb->ep.bias ? (uint32_t)((const int32_t *)pb->ep.bias)[n] : 0u) -
+				  128u * st->sum);
+	ch->mult[lane] = ((const struct s4_requant *)pb->ep.scale)[n].mult;
+	ch->shift[lane] = ((const struct s4_requant *)pb->ep.scale)[n].shift;
+	return ch->shift[lane] <= S4_REQUANT_SHIFT_MAX ? 0 : -1;
+}
+
+/* INT8: block offset (x 32) of each of the 4 slots of step q, as bytes. */
+static uint32_t step_pattern(const struct spu_geom *g, uint32_t q)
+{
+	uint32_t shift = (uint32_t)__builtin_ctz(g->nnz_blk), j, v = 0;
+
+	for (j = 0; j < 4; j++)
+		v |= (((q * 4 + j) >> shift) * S4_SPARSE_BLOCK) << (8 * j);
+	return v;
+}
+
+static void pack_panel(void *p, size_t group, unsigned int tid)
+{
+	struct spu_ctx *c = p;
+	const struct spu_problem *pb = c->pb;
+	uint32_t n0 = (uint32_t)group * SPU_LANES, pattern[SPU_VEC_BYTES], lane;
+	struct spu_row_stats st[SPU_LANES] = { { 0 } };
+	struct spu_pack pk = {
+		.val = pb->w_val + (uint64_t)n0 * pb->w_nnz_row * c->g.esize,
+		.idx = pb->w_idx + (uint64_t)n0 * pb->w_nnz_row,
+		.nnz_row = pb->w_nnz_row,
+		.lanes = pb->n - n0 < SPU_LANES ? pb->n - n0 : SPU_LANES,
+		.esize = c->g.esize,
+		.grp = c->g.grp,
+		.nwin = c->g.nwin,
+		.nstep = c->g.nstep,
+		.mode = c->g.mode,
+		.pattern = pattern,
+		.panel = c->panels + group * c->g.panel_bytes,
+	};
+
+	(void)tid;
+	memset(pk.panel, 0, c->g.panel_bytes);
+	memset(&c->chan[group], 0, sizeof(c->chan[group]));
+	for (lane = 0; lane < c->g.nstep && c->g.mode == SPU_SPARSE; lane++)
+		pattern[lane] = step_pattern(&c->g, lane);
+	c->kern->pack(&pk, st);
+	for (lane = 0; lane < pk.lanes; lane++)
+		if (prepare_channel(c, n0 + lane, &st[lane], &c->chan[group], lane))
+			atomic_store(&c->bad_arg, 1);
+}
+
+/*
+ * Copy n elements into packed A, widening bf16 to fp32 if A is fp32. src
+ * is element-aligned (VAs are validated aligned), dst 4-byte aligned.
+ */
+static void put_elems(const struct spu_geom *g, uint8_t *dst, const uint8_t *src, size_t n)
+{
+	const uint16_t *from = (const uint16_t *)(const void *)src;
+	uint32_t *to = (uint32_t *)(void *)dst;
+	size_t i;
+
+	if (g->a_esize == g->esize) {
+		memcpy(dst, src, n * g->esize);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		to[i] = (uint32_t)from[i] << 16;
+}
+
+/* One im2col row: patch of output pixel m for the problem's group. */
+static void pack_conv_row(const struct spu_ctx *c, uint32_t m, uint8_t *dst)
+{
+	const struct s4_op_conv2d *cv = c->pb->a.conv;
+	size_t esize = c->g.esize, cg = cv->in_c / cv->groups;
+	uint32_t ow = m % cv->out_w, oh = (m / cv->out_w) % cv->out_h;
+	uint32_t b = m / cv->out_w / cv->out_h;
+	uint32_t kh, kw;
+
+	for (kh = 0; kh < cv->kernel_h; kh++) {
+		int64_t ih = (int64_t)oh * cv->stride_h + (int64_t)kh * cv->dil_h - cv->pad_h;
+
+		for (kw = 0; kw < cv->kernel_w; kw++) {
+			int64_t iw = (int64_t)ow * cv->stride_w + (int64_t)kw * cv->dil_w - cv->pad_w;
+			uint8_t *out = dst + ((size_t)kh * cv->kernel_w + kw) * cg * c->g.a_esize;
+			size_t pix;
+
+			if (ih < 0 || ih >= cv->in_h || iw < 0 || iw >= cv->in_w)
+				continue;	/* stays zero */
+			pix = ((size_t)b * cv->in_h + (size_t)ih) * cv->in_w + (size_t)iw;
+			put_elems(&c->g, out, c->pb->a.base +
+				  (pix * cv->in_c + (size_t)c->pb->a.group * cg) * esize, cg);
+		}
+	}
+}
+
+static void pack_rows(void *p, size_t item, unsigned int tid)
+{
+	struct spu_ctx *c = p;
+	const struct spu_problem *pb = c->pb;
+	size_t row_bytes = (size_t)pb->k * c->g.a_esize, i;
+	uint32_t r;
+
+	(void)tid;
+	for (r = (uint32_t)item * SPU_ROWS; r < (item + 1) * SPU_ROWS; r++) {
+		uint8_t *dst = c->a + (size_t)r * c->g.a_ld;
+		uint32_t m = c->row0 + r;
+
+		if (m < pb->m && !pb->a.conv) {
+			put_elems(&c->g, dst, pb->a.base + m * pb->a.ld, pb->k);
+			memset(dst + row_bytes, 0, c->g.a_ld - row_bytes);
+		} else {
+			memset(dst, 0, c->g.a_ld);
+			if (m < pb->m)
+				pack_conv_row(c, m, dst);
+		}
+		if (c->g.esize == 1)	/* to unsigned: a + 128, 8 bytes at a time */
+			for (i = 0; i < c->g.a_ld; i += 8) {
+				uint64_t v;
+
+				memcpy(&v, dst + i, 8);
+				v ^= 0x8080808080808080ull;
+				memcpy(dst + i, &v, 8);
+			}
+	}
+}
+
+/* Epilogue of the tile of SPU_ROWS rows at packed row r and one group. */
+static void finish_tile(const struct spu_ctx *c, uint32_t r, uint32_t group, void *acc)
+{
+	const struct spu_problem *pb = c->pb;
+	uint32_t n0 = group * SPU_LANES, m = c->row0 + r;
+	size_t es = c->g.esize;
+	struct spu_tile t = {
+		.chan = &c->chan[group],
+		.rows = pb->m - m < SPU_ROWS ? pb->m - m : SPU_ROWS,
+		.lanes = pb->n - n0 < SPU_LANES ? pb->n - n0 : SPU_LANES,
+		.out = pb->c + (m * pb->ldc + n0) * es,
+		.out_ld = pb->ldc * es,
+		.res = pb->ep.res ? pb->ep.res + (m * pb->ep.res_ld + n0) * es : NULL,
+		.res_ld = pb->ep.res_ld * es,
+		.act = pb->ep.act,
+		.act_fn = pb->ep.act_fn,
+	};
+
+	if (pb->dtype == S4_DT_INT8)
+		c->kern->epi_i8(&t, acc);
+	else
+		c->kern->epi_bf16(&t, acc);
+}
+
+/*
+ * One compute item: ROW_BLOCK rows x GROUP_BLOCK lane groups, K walked in
+ * chunks of kc windows so that the rows' chunk of A and a group's chunk of
+ * panel stay in L1 while they are reused.
+ */
+static void compute_item(void *p, size_t item, unsigned int tid)
+{
+	const struct spu_ctx *c = p;
+	const struct spu_geom *g = &c->g;
+	size_t gblocks = (g->ngroups + GROUP_BLOCK - 1) / GROUP_BLOCK;
+	size_t step_bytes = spu_step_bytes(g->mode);
+	uint32_t r0 = (uint32_t)(item / gblocks) * ROW_BLOCK;
+	uint32_t g0 = (uint32_t)(item % gblocks) * GROUP_BLOCK;
+	uint32_t ng = g->ngroups - g0 < GROUP_BLOCK ? g->ngroups - g0 : GROUP_BLOCK;
+	uint32_t nr = c->rows - r0 < ROW_BLOCK ? c->rows - r0 : ROW_BLOCK;
+	uint32_t w0, gi, ri;
+	/* Per row block, the tiles of all groups in a row (paired kernels). */
+	union {
+		int32_t i8[GROUP_BLOCK * SPU_ROWS][SPU_LANES];
+		float f[GROUP_BLOCK * SPU_ROWS][SPU_LANES];
+	} acc[ROW_BLOCK / SPU_ROWS];
+	uint32_t per_call = !spu_mode_sparse(g->mode) && c->kern->pair_groups ? 2 : 1;
+
+	(void)tid;
+	for (w0 = 0; w0 < g->nwin; w0 += g->kc) {
+		struct spu_panel panel = {
+			.nwin = g->nwin - w0 < g->kc ? g->nwin - w0 : g->kc,
+			.nstep = g->nstep,
+			.win_bytes = g->win_bytes,
+			.mode = g->mode,
+			.accumulate = w0 > 0,
+			.pair_stride = g->panel_bytes,
+		};
+
+		for (gi = 0; gi < ng; gi += per_call) {
+			panel.steps = c->panels + (g0 + gi) * g->panel_bytes +
+				      (size_t)w0 * g->nstep * step_bytes;
+			panel.pair = per_call == 2 && gi + 1 < ng;
+			for (ri = 0; ri < nr / SPU_ROWS; ri++) {
+				const uint8_t *a = c->a + (size_t)(r0 + ri * SPU_ROWS) * g->a_ld +
+						   (size_t)w0 * g->win_bytes;
+
+				if (c->pb->dtype == S4_DT_INT8)
+					c->kern->i8(a, g->a_ld, &panel, acc[ri].i8 + gi * SPU_ROWS);
+				else
+					c->kern->bf16(a, g->a_ld, &panel, acc[ri].f + gi * SPU_ROWS);
+			}
+		}
+	}
+	for (ri = 0; ri < nr / SPU_ROWS; ri++)
+		for (gi = 0; gi < ng; gi++)
+			if (c->row0 + r0 + ri * SPU_ROWS < c->pb->m)
+				finish_tile(c, r0 + ri * SPU_ROWS, g0 + gi,
+					    c->pb->dtype == S4_DT_INT8 ? (void *)(acc[ri].i8 + gi * SPU_ROWS)
+								       : (void *)(acc[ri].f + gi * SPU_ROWS));
+}
+
+static void run_chunks(struct s4_engine *eng, struct spu_ctx *c, uint32_t chunk)
+{
+	size_t gblocks = (c->g.ngroups + GROUP_BLOCK - 1) / GROUP_BLOCK;
+	uint32_t mpad = (c->pb->m + SPU_ROWS - 1) / SPU_ROWS * SPU_ROWS;
+
+	for (c->row0 = 0; c->row0 < c->pb->m; c->row0 += c->rows) {
+		c->rows = mpad - c->row0 < chunk ? mpad - c->row0 : chunk;
+		s4_pool_run(eng->pool, c->rows / SPU_ROWS, pack_rows, c);
+		s4_pool_run(eng->pool, (c->rows + ROW_BLOCK - 1) / ROW_BLOCK * gblocks,
+			    compute_item, c);
+	}
+}
+
+int spu_run(struct s4_engine *eng, const struct spu_problem *pb)
+{
+	struct spu_ctx c = { .pb = pb, .kern = eng->kern };
+	uint32_t chunk;
+	int ret;
+
+	ret = spu_geometry(pb, &c.g);
+	if (ret)
+		return ret;
+	chunk = (uint32_t)(A_SCRATCH_MAX / c.g.a_ld) / SPU_ROWS * SPU_ROWS;
+	if (chunk < SPU_ROWS)
+		chunk = SPU_ROWS;
+	if (chunk > (pb->m + SPU_ROWS - 1) / SPU_ROWS * SPU_ROWS)
+		chunk = (pb->m + SPU_ROWS - 1) / SPU_ROWS * SPU_ROWS;
+	/* Panels and channels are cleared per group when packed, rows of A too. */
+	c.panels = s4_scratch_get(&eng->spu_panels, c.g.panel_bytes * c.g.ngroups);
+	c.chan = s4_scratch_get(&eng->spu_chan, (size_t)c.g.ngroups * sizeof(*c.chan));
+	c.a = s4_scratch_get(&eng->spu_a, (size_t)chunk * c.g.a_ld);
+	atomic_init(&c.bad_arg, 0);
+	ret = -S4_ERR_BAD_ARG;
+	if (!c.panels || !c.chan || !c.a)
+		goto out;
+	s4_pool_run(eng->pool, c.g.ngroups, pack_panel, &c);
+	if (atomic_load(&c.bad_arg))
+		goto out;
+	run_chunks(eng, &c, chunk);
+	ret = 0;
+out:
+	return ret;
+}

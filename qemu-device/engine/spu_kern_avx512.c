@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: MIT
+/*
+ * AVX-512 SPU kernels. Sparse: each row's window of A sits in one or two
+ * registers; a permute (vpermb / vpermt2b for INT8, vpermt2ps for fp32)
+ * gathers every lane's group of A values, which vpdpbusd or an FMA
+ * multiplies with the lanes' weights. Index and weight vectors are loaded
+ * once per step and reused for SPU_ROWS rows. Dense: A is broadcast.
+ */
+#include <immintrin.h>
+#include <string.h>
+
+#include "spu_kern.h"
+
+#define AVX512_TARGET \
+	__attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi,avx512vnni")))
+
+#define FOR_ROWS(r) _Pragma("GCC unroll 8") for (r = 0; r < SPU_ROWS; r++)
+
+/* Gather + multiply-accumulate of one row, per element type and window. */
+#define GATHER_1(lo, hi, idx, bits)	_mm512_permutexvar_epi##bits(idx, lo)
+#define GATHER_2(lo, hi, idx, bits)	_mm512_permutex2var_epi##bits(lo, idx, hi)
+#define MAC_I8(acc, x, wt)	_mm512_dpbusd_epi32(acc, x, wt)
+
+/*
+ * One kernel: nregs registers of A per row and window, bits-wide permute
+ * lanes, MAC the accumulate step. Accumulators are kept as __m512i bits.
+ */
+#define DEFINE_KERNEL(name, acc_t, nregs, bits, MAC)				\
+AVX512_TARGET									\
+static void name(const uint8_t *a, size_t a_ld, const struct spu_panel *p,	\
+		 acc_t acc[][SPU_LANES])				\
+{										\
+	__m512i sum[SPU_ROWS], lo[SPU_ROWS], hi[SPU_ROWS];			\
+	const uint8_t *step = p->steps;						\
+	uint32_t w, q, r;							\
+										\
+	FOR_ROWS(r)								\
+		sum[r] = p->accumulate ? _mm512_loadu_si512(acc[r]) :		\
+					 _mm512_setzero_si512();		\
+	for (w = 0; w < p->nwin; w++, a += nregs * SPU_VEC_BYTES) {		\
+		FOR_ROWS(r) {							\
+			lo[r] = _mm512_loadu_si512(a + r * a_ld);		\
+			hi[r] = nregs == 2 ?					\
+				_mm512_loadu_si512(a + r * a_ld + SPU_VEC_BYTES) : lo[r]; \
+		}								\
+		for (q = 0; q < p->nstep; q++, step += 2 * SPU_VEC_BYTES) {	\
+			__m512i idx = _mm512_loadu_si512(step);			\
+			__m512i wt = _mm512_loadu_si512(step + SPU_VEC_BYTES);	\
+										\
+			FOR_ROWS(r)						\
+				sum[r] = MAC(sum[r],				\
+					     GATHER_##nregs(lo[r], hi[r], idx, bits), wt); \
+		}								\
+	}									\
+	FOR_ROWS(r)								\
+		_mm512_storeu_si512(acc[r], sum[r]);				\
+	(void)hi;	/* unused by one-register windows */			\
+}
+
+DEFINE_KERNEL(avx512_i8_w64, int32_t, 1, 8, MAC_I8)
+DEFINE_KERNEL(avx512_i8_w128, int32_t, 2, 8, MAC_I8)
+
+/*
+ * Dense panels need no gather: step q of a window covers the same k of
+ * every lane, so each row's group is one broadcast. MAC(acc, a, wt) with a
+ * the broadcast 4 bytes of A.
+ */
+#define DEFINE_DENSE_KERNEL(name, acc_t, vec_t, ZERO, LOAD, STORE, BCAST, MAC, grp_bytes) \
+AVX512_TARGET									\
+static void name(const uint8_t *a, size_t a_ld, const struct spu_panel *p,	\
+		 acc_t acc[][SPU_LANES])				\
+{										\
+	vec_t sum[SPU_ROWS], sum2[SPU_ROWS];					\
+	const uint8_t *step = p->steps;						\
+	size_t pair = p->pair_stride;						\
+	uint32_t w, q, r;							\
+										\
+	FOR_ROWS(r) {								\
+		sum[r] = p->accumulate ? LOAD(acc[r]) : ZERO();			\
+		sum2[r] = p->accumulate && p->pair ? LOAD(acc[SPU_ROWS + r]) : ZERO(); \
+	}									\
+	for (w = 0; w < p->nwin; w++, a += SPU_VEC_BYTES) {			\
+		for (q = 0; q < p->nstep; q++, step += SPU_VEC_BYTES) {		\
+			vec_t wt = LOAD(step), wt2;				\
+										\
+			if (!p->pair) {						\
+				FOR_ROWS(r)					\
+					sum[r] = MAC(sum[r], BCAST(a + r * a_ld + grp_bytes * q), wt); \
+				continue;					\
+			}							\
+			wt2 = LOAD(step + pair);				\
+			FOR_ROWS(r) {						\
+				vec_t x = BCAST(a + r * a_ld + grp_bytes * q);	\
+										\
+				sum[r] = MAC(sum[r], x, wt);			\
+				sum2[r] = MAC(sum2[r], x, wt2);			\
+			}							\
+		}								\
+	}									\
+	FOR_ROWS(r) {								\
+		STORE(acc[r], sum[r]);						\
+		if (p->pair)							\
+			STORE(acc[SPU_ROWS + r], sum2[r]);			\
+	}									\
+}
+
+/* SPU_SPARSE_F32: one-block windows of 32 fp32 in two registers. */
+AVX512_TARGET
+static void avx512_f32_sparse(const uint8_t *a, size_t a_ld, const struct spu_panel *p,
+			      float acc[][SPU_LANES])
+{
+	__m512 sum[SPU_ROWS], lo[SPU_ROWS], hi[SPU_ROWS];
+	const uint8_t *step = p->steps;
+	uint32_t w, q, r;
+
+	FOR_ROWS(r)
+		sum[r] = p->accumulate ? _mm512_loadu_ps(acc[r]) : _mm512_setzero_ps();
+	for (w = 0; w < p->nwin; w++, a += 2 * SPU_VEC_BYTES) {
+		FOR_ROWS(r) {
+			lo[r] = _mm512_loadu_ps(a + r * a_ld);
+			hi[r] = _mm512_loadu_ps(a + r * a_ld + SPU_VEC_BYTES);
+		}
+		for (q = 0; q < p->nstep; q++, step += 2 * SPU_VEC_BYTES) {
+			__m512i idx = _mm512_loadu_si512(step);
+			__m512 wt = _mm512_loadu_ps(step + SPU_VEC_BYTES);
+
+			FOR_ROWS(r)
+				sum[r] = _mm512_fmadd_ps(_mm512_permutex2var_ps(lo[r], idx, hi[r]),
+							 wt, sum[r]);
+		}
+	}
+	FOR_ROWS(r)
+		_mm512_storeu_ps(acc[r], sum[r]);
+}
+
+AVX512_TARGET
+static __m512i bcast32(const uint8_t *p)
+{
+	int32_t v;
+
+	memcpy(&v, p, 4);
+	return _mm512_set1_epi32(v);
+}
+
+AVX512_TARGET
+static __m512 bcast_f32(const uint8_t *p)
+{
+	float v;
+
+	memcpy(&v, p, 4);
+	return _mm512_set1_ps(v);
+}
+
+#define LOAD_I(p)	_mm512_loadu_si512(p)
+#define STORE_I(p, v)	_mm512_storeu_si512(p, v)
+#define FMA_F32(acc, x, wt)	_mm512_fmadd_ps(x, wt, acc)
+
+DEFINE_DENSE_KERNEL(avx512_i8_dense, int32_t, __m512i, _mm512_setzero_si512, LOAD_I,
+		    STORE_I, bcast32, MAC_I8, 4)
+DEFINE_DENSE_KERNEL(avx512_f32_dense, float, __m512, _mm512_setzero_ps, _mm512_loadu_ps,
+		    _mm512_storeu_ps, bcast_f32, FMA_F32, 4)
+
+AVX512_TARGET
+static void avx512_i8(const uint8_t *a, size_t a_ld, const struct spu_panel *p,
+		      int32_t acc[][SPU_LANES])
+{
+	if (p->mode == SPU_DENSE)
+		avx512_i8_dense(a, a_ld, p, acc);
+	else if (p->win_bytes == SPU_VEC_BYTES)
+		avx512_i8_w64(a, a_ld, p, acc);
+	else
+		avx512_i8_w128(a, a_ld, p, acc);
+}
+
+AVX512_TARGET
+static void avx512_bf16(const uint8_t *a, size_t a_ld, const struct spu_panel *p,
+			float acc[][SPU_LANES])
+{
+	if (p->mode == SPU_DENSE_F32)
+		avx512_f32_dense(a, a_ld, p, acc);
+	else
+		avx512_f32_sparse(a, a_ld, p, acc);
+}
+
+/*
+ * Weight panel packing: one step of all 16 lanes is a 16-lane gather of
+ * values at the same offset of every row (plus one of index bytes in
+ * SPU_SPARSE mode). Steps where some row has fewer than 4 bytes left, and
+ * partial groups, go the portable way.
+ */
+AVX512_TARGET
+static void avx512_pack(const struct spu_pack *p, struct spu_row_stats st[SPU_LANES])
+{
+	uint64_t nsteps = (uint64_t)p->nwin * p->nstep, full, i;
+	uint64_t val_step = p->grp * p->esize, row_bytes = p->nnz_row * p->esize, idx_full;
+	__m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+	__m512i vidx, vval, bits = _mm512_setzero_si512(), sum = _mm512_setzero_si512();
+	uint32_t q = 0, l, bits_out[SPU_LANES], sum_out[SPU_LANES];
+	uint32_t step_bytes = spu_step_bytes(p->mode), wt_off = step_bytes - SPU_VEC_BYTES;
+	uint8_t *step = p->panel;
+
+	if (p->lanes < SPU_LANES || row_bytes * SPU_LANES > INT32_MAX) {
+		spu_pack_generic(p, st);
+		return;
+	}
+	/* Steps whose 4-byte reads of values (and indices) stay inside every row. */
+	full = row_bytes < 4 ? 0 : (row_bytes - 4) / val_step + 1;
+	idx_full = p->nnz_row < 4 ? 0 : (p->nnz_row - 4) / p->grp + 1;
+	if (spu_mode_sparse(p->mode) && full > idx_full)
+		full = idx_full;
+	if (full > nsteps)
+		full = nsteps;
+	vidx = _mm512_mullo_epi32(lane, _mm512_set1_epi32((int)p->nnz_row));
+	vval = _mm512_mullo_epi32(lane, _mm512_set1_epi32((int)row_bytes));
+	for (i = 0; i < full; i++, step += step_bytes) {
+		__m512i val = _mm512_i32gather_epi32(vval, p->val + i * val_step, 1), raw, word;
+
+		if (p->mode == SPU_DENSE_F32 || p->mode == SPU_SPARSE_F32)
+			val = _mm512_slli_epi32(val, 16);	/* bf16 -> fp32 */
+		else if (p->esize == 1)
+			sum = _mm512_dpbusd_epi32(sum, _mm512_set1_epi8(1), val);
+		_mm512_storeu_si512(step + wt_off, val);
+		if (!spu_mode_sparse(p->mode))
+			continue;
+		raw = _mm512_i32gather_epi32(vidx, p->idx + i * p->grp, 1);
+		if (p->mode == SPU_SPARSE_F32) {
+			raw = _mm512_and_si512(raw, _mm512_set1_epi32(0xff));
+			word = _mm512_and_si512(raw, _mm512_set1_epi32(0x1f));
+		} else {
+			word = _mm512_and_si512(raw, _mm512_set1_epi32(0x1f1f1f1f));
+		}
+		bits = _mm512_or_si512(bits, raw);
+		if (p->mode == SPU_SPARSE)
+			word = _mm512_add_epi32(word, _mm512_set1_epi32((int)p->pattern[q]));
+		_mm512_storeu_si512(step, word);
+		if (++q == p->nstep)
+			q = 0;
+	}
+	_mm512_storeu_si512(bits_out, bits);
+	_mm512_storeu_si512(sum_out, sum);
+	for (l = 0; l < SPU_LANES; l++) {
+		st[l].index_bits |= bits_out[l];
+		st[l].sum += sum_out[l];
+	}
+	spu_pack_rows(p, 0, full, st);
+}
+
+/* Sign-extend the low / high 8 int32 lanes of v to int64. */
+#define LO64(v)	_mm512_cvtepi32_epi64(_mm512_castsi512_si256(v))
+#define HI64(v)	_mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(v, 1))
+
+/* (v * mult + round) >> shift, saturated to int8, for 8 int64 lanes. */
+AVX512_TARGET
+static __m128i requant8(__m512i v, __m512i mult, __m512i shift)
+{
+	__m512i one = _mm512_set1_epi64(1);
+	__mmask8 has_shift = _mm512_test_epi64_mask(shift, shift);
+	__m512i rnd = _mm512_maskz_sllv_epi64(has_shift, one, _mm512_sub_epi64(shift, one));
+	__m512i y = _mm512_add_epi64(_mm512_mul_epi32(v, mult), rnd);
+
+	return _mm512_cvtsepi64_epi8(_mm512_srav_epi64(y, shift));
+}
+
+AVX512_TARGET
+static void avx512_epi_i8(const struct spu_tile *t, const int32_t acc[][SPU_LANES])
+{
+	const struct spu_chan *ch = t->chan;
+	__mmask16 lanes = (__mmask16)((1u << t->lanes) - 1);
+	__m512i add = _mm512_loadu_si512(ch->add), mult = _mm512_loadu_si512(ch->mult);
+	__m512i shift = _mm512_loadu_si512(ch->shift);
+	__m512i mult_lo = LO64(mult), mult_hi = HI64(mult);
+	__m512i shift_lo = LO64(shift), shift_hi = HI64(shift);
+	uint32_t r;
+
+	for (r = 0; r < t->rows; r++) {
+		__m512i v = _mm512_add_epi32(_mm512_loadu_si512(acc[r]), add);
+		__m128i y = _mm_unpacklo_epi64(requant8(LO64(v), mult_lo, shift_lo),
+					       requant8(HI64(v), mult_hi, shift_hi));
+
+		if (t->res)
+			y = _mm_adds_epi8(y, _mm_maskz_loadu_epi8(lanes, t->res + r * t->res_ld));
+		if (t->act == S4_ACT_RELU)
+			y = _mm_max_epi8(y, _mm_setzero_si128());
+		_mm_mask_storeu_epi8(t->out + r * t->out_ld, lanes, y);
+	}
+}
+
+/* fp32 -> bf16 bits, round to nearest even, NaN kept (quieted). */
+AVX512_TARGET
+static __m256i to_bf16(__m512 y)
+{
+	__m512i bits = _mm512_castps_si512(y);
+	__m512i lsb = _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
+	__m512i rounded = _mm512_srli_epi32(_mm512_add_epi32(bits,
+				_mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff))), 16);
+	__m512i quiet = _mm512_or_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(0x40));
+	__mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(bits, _mm512_set1_epi32(0x7fffffff)),
+						_mm512_set1_epi32(0x7f800000));
+
+	return _mm512_cvtepi32_epi16(_mm512_mask_mov_epi32(rounded, nan, quiet));
+}
+
+AVX512_TARGET
+static void avx512_epi_bf16(const struct spu_tile *t, const float acc[][SPU_LANES])
+{
+	const struct spu_chan *ch = t->chan;
+	__mmask16 lanes = (__mmask16)((1u << t->lanes) - 1);
+	__m512 scale = _mm512_loadu_ps(ch->scale), bias = _mm512_loadu_ps(ch->bias);
+	uint32_t r, i;
+
+	for (r = 0; r < t->rows; r++) {
+		__m512 y = _mm512_add_ps(_mm512_mul_ps(_mm512_loadu_ps(acc[r]), scale), bias);
+
+		if (t->res) {
+			__m256i h = _mm256_maskz_loadu_epi16(lanes, t->res + r * t->res_ld);
+
+			y = _mm512_add_ps(y, _mm512_castsi512_ps(
+				_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16)));
+		}
+		if (t->act == S4_ACT_RELU) {
+			y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_LT_OQ),
+					       _mm512_setzero_ps());
+		} else if (t->act != S4_ACT_NONE) {
+			float tmp[SPU_LANES];
+
+			_mm512_storeu_ps(tmp, y);
+			for (i = 0; i < SPU_LANES; i++)
+				tmp[i] = s4_act_eval(t->act_fn, tmp[i]);
+			y = _mm512_loadu_ps(tmp);
+		}
+		_mm256_mask_storeu_epi16(t->out + r * t->out_ld, lanes, to_bf16(y));
+	}
+}
+
+const struct spu_kernels spu_kernels_avx512 = {
+	.pair_groups = 1,
+	.pack = avx512_pack,
+	.i8 = avx512_i8,
+	.bf16 = avx512_bf16,
+	.epi_i8 = avx512_epi_i8,
+	.epi_bf16 = avx512_epi_bf16,
+};

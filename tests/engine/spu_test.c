@@ -1,0 +1,609 @@
+// SPDX-License-Identifier: MIT
+/*
+ * SPU tests: S4_OP_SPU_GEMM and S4_OP_SPU_CONV2D against plain reference
+ * implementations, for every kernel ISA this CPU runs. INT8 must match bit
+ * for bit; BF16 within |y - ref| <= 2^-8 |ref| + 2^-12 sum|terms| (output
+ * rounding plus fp32 accumulation in a different order).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+#include "s4/s4_tensor.h"
+#include "test_util.h"
+
+struct epi_case {
+	bool bias, res, scale;
+	uint16_t act;
+};
+
+struct gemm_case {
+	uint8_t dtype;
+	uint32_t s, m, n, k, batch;
+	uint32_t lda_pad, ldc_pad;
+	struct epi_case ep;
+};
+
+/* Host copies of the epilogue inputs, per output channel. */
+struct epi_ref {
+	double bias[4096], scale[4096];
+	struct s4_requant rq[4096];
+};
+
+static double ref_act(uint16_t act, double y)
+{
+	switch (act) {
+	case S4_ACT_RELU:
+		return y < 0 ? 0 : y;
+	case S4_ACT_GELU:
+		return 0.5 * y * (1 + erf(y / sqrt(2.0)));
+	case S4_ACT_SIGMOID:
+		return 1 / (1 + exp(-y));
+	default:
+		return y;
+	}
+}
+
+static int8_t ref_sat8(int64_t v)
+{
+	return (int8_t)(v < -128 ? -128 : v > 127 ? 127 : v);
+}
+
+/* Epilogue of one INT8 output; acc is the exact sum. */
+static int8_t ref_epi_i8(const struct epi_ref *e, const struct epi_case *c,
+			 uint32_t n, int64_t acc, int8_t res)
+{
+	int32_t v = (int32_t)(uint32_t)((uint64_t)acc + (c->bias ? (uint64_t)(int64_t)e->bias[n] : 0));
+	int64_t y = (int64_t)v * e->rq[n].mult;
+
+	if (e->rq[n].shift)
+		y = (y + ((int64_t)1 << (e->rq[n].shift - 1))) >> e->rq[n].shift;
+	y = ref_sat8(y);
+	if (c->res)
+		y = ref_sat8(y + res);
+	if (c->act == S4_ACT_RELU && y < 0)
+		y = 0;
+	return (int8_t)y;
+}
+
+static bool bf16_close(double got, double ref, double sumabs)
+{
+	return fabs(got - ref) <= ldexp(fabs(ref), -8) + ldexp(sumabs, -12) + 1e-6;
+}
+
+/* Fill bias/scale arrays on the card and their reference copies. */
+static void make_epilogue(struct fake_mem *fm, uint64_t *rng, uint8_t dtype,
+			  const struct epi_case *c, uint32_t n, uint32_t nnz_row,
+			  struct s4_epilogue *ep, struct epi_ref *e)
+{
+	uint32_t i, shift = 37;
+
+	while ((1u << (2 * (shift - 37))) < nnz_row)
+		shift++;
+	memset(ep, 0, sizeof(*ep));
+	ep->act = c->act;
+	if (c->bias)
+		ep->bias_va = fake_alloc(fm, 4ull * n);
+	if (dtype == S4_DT_INT8 || c->scale)
+		ep->scale_va = fake_alloc(fm, 8ull * n);
+	for (i = 0; i < n; i++) {
+		e->bias[i] = dtype == S4_DT_INT8 ? (double)rng_range(rng, -100000, 100000)
+						 : (double)rng_unit(rng);
+		e->scale[i] = 0.5 + (rng_unit(rng) + 1) / 2;
+		e->rq[i].mult = (int32_t)rng_range(rng, 1 << 29, 1 << 30);
+		e->rq[i].shift = i % 7 == 3 ? 0 : shift;
+		if (e->rq[i].shift == 0)
+			e->rq[i].mult = (int32_t)rng_range(rng, -2, 2);
+		if (c->bias && dtype == S4_DT_INT8)
+			((int32_t *)fake_ptr(fm, ep->bias_va))[i] = (int32_t)e->bias[i];
+		else if (c->bias)
+			((float *)fake_ptr(fm, ep->bias_va))[i] = (float)e->bias[i];
+		if (dtype == S4_DT_INT8)
+			((struct s4_requant *)fake_ptr(fm, ep->scale_va))[i] = e->rq[i];
+		else if (c->scale)
+			((float *)fake_ptr(fm, ep->scale_va))[i] = (float)e->scale[i];
+	}
+}
+
+/* Random weights pruned to sparsity s by libs4; returns the packed size. */
+static size_t make_weights(struct fake_mem *fm, uint64_t *rng, uint8_t dtype,
+			   uint32_t n, uint32_t k, uint32_t s, uint64_t *va)
+{
+	struct s4_tensor_desc d = { .n = n, .k = k, .sparsity = s, .dtype = dtype };
+	unsigned int es = dtype == S4_DT_INT8 ? 1 : 2;
+	size_t bytes;
+	void *dense = malloc((size_t)n * k * es);
+
+	if (!dense || s4_tensor_packed_size(&d, &bytes))
+		abort();
+	if (es == 1)
+		fill_i8(rng, dense, (size_t)n * k);
+	else
+		fill_bf16(rng, dense, (size_t)n * k, 1.0f);
+	*va = fake_alloc(fm, bytes);
+	if (s4_tensor_prune(&d, dense, k, fake_ptr(fm, *va), bytes))
+		abort();
+	free(dense);
+	return bytes;
+}
+
+static void fill_tensor(uint64_t *rng, uint8_t dtype, void *p, size_t n)
+{
+	if (dtype == S4_DT_INT8)
+		fill_i8(rng, p, n);
+	else
+		fill_bf16(rng, p, n, 2.0f);
+}
+
+static double elem(uint8_t dtype, const void *p, size_t i)
+{
+	return dtype == S4_DT_INT8 ? (double)((const int8_t *)p)[i] : (double)bf16_at(p, i);
+}
+
+/* Compare one output element; returns 1 on mismatch (and reports it). */
+static int check_out(uint8_t dtype, const struct epi_ref *e, const struct epi_case *c,
+		     uint32_t n, double acc, double sumabs, const void *res, size_t ri,
+		     const void *out, size_t oi)
+{
+	double got = elem(dtype, out, oi);
+
+	if (dtype == S4_DT_INT8) {
+		int8_t want = ref_epi_i8(e, c, n, (int64_t)acc,
+					 c->res ? ((const int8_t *)res)[ri] : 0);
+
+		if (got == want)
+			return 0;
+		fprintf(stderr, "# mismatch ch %u: got %g want %d\n", n, got, want);
+		return 1;
+	}
+	double y = acc * (c->scale ? e->scale[n] : 1.0) + (c->bias ? (double)(float)e->bias[n] : 0) +
+		   (c->res ? (double)bf16_at(res, ri) : 0);
+	y = ref_act(c->act, y);
+	if (bf16_close(got, y, sumabs * (c->scale ? e->scale[n] : 1.0) + fabs(e->bias[n])))
+		return 0;
+	fprintf(stderr, "# mismatch ch %u: got %.9g want %.9g\n", n, got, y);
+	return 1;
+}
+
+static int run_gemm_case(struct s4_engine *eng, const struct gemm_case *c, uint64_t seed)
+{
+	unsigned int es = c->dtype == S4_DT_INT8 ? 1 : 2;
+	uint32_t lda = c->k + c->lda_pad, ldc = c->n + c->ldc_pad, b, m, n, kk;
+	uint64_t a_bs = ((uint64_t)c->m * lda * es + 127) & ~63ull;
+	uint64_t c_bs = ((uint64_t)c->m * ldc * es + 127) & ~63ull;
+	struct s4_op_gemm op = {
+		.m = c->m, .n = c->n, .k = c->k, .batch = c->batch,
+		.lda = lda, .ldc = ldc, .dtype = c->dtype, .sparsity = (uint8_t)c->s,
+		.a_batch_stride = a_bs, .c_batch_stride = c_bs,
+	};
+	struct epi_ref *e = calloc(1, sizeof(*e));
+	double *wd = malloc(sizeof(double) * c->n * c->k);
+	struct fake_mem fm;
+	uint64_t rng = seed, w_bytes = 0;
+	int bad = 0, ret;
+
+	fake_init(&fm, 3 * a_bs * c->batch + 3 * c_bs * c->batch +
+		       (uint64_t)c->batch * c->n * c->k * es * 2 + 64 * 1024 + 24ull * c->n);
+	op.a_va = fake_alloc(&fm, a_bs * c->batch);
+	op.c_va = fake_alloc(&fm, c_bs * c->batch);
+	fill_tensor(&rng, c->dtype, fake_ptr(&fm, op.a_va), a_bs * c->batch / es);
+	for (b = 0; b < c->batch; b++) {
+		uint64_t va;
+
+		w_bytes = make_weights(&fm, &rng, c->dtype, c->n, c->k, c->s, &va);
+		if (!b)
+			op.w_va = va;
+	}
+	op.w_batch_stride = c->batch > 1 ? ((w_bytes + 63) & ~63ull) : 0;
+	make_epilogue(&fm, &rng, c->dtype, &c->ep, c->n, (c->k + 31) / 32 * 32 / c->s, &op.ep, e);
+	if (c->ep.res) {
+		op.ep.res_va = fake_alloc(&fm, c_bs * c->batch);
+		op.ep.res_ld = ldc;
+		op.ep.res_batch_stride = c_bs;
+		fill_tensor(&rng, c->dtype, fake_ptr(&fm, op.ep.res_va), c_bs * c->batch / es);
+	}
+	ret = run_op(eng, &fm, S4_OP_SPU_GEMM, &op, sizeof(op), NULL);
+	if (ret) {
+		fprintf(stderr, "# exec failed: %d\n", ret);
+		bad = 1;
+	}
+	for (b = 0; b < c->batch && !ret; b++) {
+		const uint8_t *a = (uint8_t *)fake_ptr(&fm, op.a_va) + b * a_bs;
+		const uint8_t *out = (uint8_t *)fake_ptr(&fm, op.c_va) + b * c_bs;
+		const uint8_t *res = c->ep.res ? (uint8_t *)fake_ptr(&fm, op.ep.res_va) + b * c_bs : NULL;
+
+		ref_unpack((uint8_t *)fake_ptr(&fm, op.w_va) + b * op.w_batch_stride,
+			   c->n, c->k, c->s, c->dtype, wd);
+		for (m = 0; m < c->m && bad < 5; m++)
+			for (n = 0; n < c->n && bad < 5; n++) {
+				double acc = 0, sumabs = 0;
+
+				for (kk = 0; kk < c->k; kk++) {
+					double t = elem(c->dtype, a, (size_t)m * lda + kk) *
+						   wd[(size_t)n * c->k + kk];
+
+					acc += t;
+					sumabs += fabs(t);
+				}
+				bad += check_out(c->dtype, e, &c->ep, n, acc, sumabs, res,
+						 (size_t)m * ldc + n, out, (size_t)m * ldc + n);
+			}
+	}
+	fake_fini(&fm);
+	free(wd);
+	free(e);
+	return bad;
+}
+
+static const uint32_t sparsities[] = { 1, 2, 4, 8, 16, 32 };
+
+FIXTURE(spu) {
+	struct s4_engine *eng;
+};
+
+FIXTURE_VARIANT(spu) {
+	enum s4_engine_isa isa;
+};
+
+FIXTURE_VARIANT_ADD(spu, generic) { .isa = S4_ISA_GENERIC };
+FIXTURE_VARIANT_ADD(spu, avx2) { .isa = S4_ISA_AVX2 };
+FIXTURE_VARIANT_ADD(spu, avx512) { .isa = S4_ISA_AVX512 };
+
+FIXTURE_SETUP(spu)
+{
+	self->eng = test_engine(variant->isa);
+	if (!self->eng)
+		SKIP(return, "ISA not supported by this CPU");
+}
+
+FIXTURE_TEARDOWN(spu)
+{
+	s4_engine_destroy(self->eng);
+}
+
+static const struct gemm_case edge_shapes[] = {
+	{ .m = 1, .n = 1, .k = 1, .batch = 1 },
+	{ .m = 7, .n = 17, .k = 33, .batch = 1 },
+	{ .m = 9, .n = 16, .k = 64, .batch = 1 },
+	{ .m = 37, .n = 45, .k = 100, .batch = 1 },
+	{ .m = 1, .n = 70, .k = 300, .batch = 1 },
+	{ .m = 70, .n = 1, .k = 129, .batch = 1 },
+};
+
+static int run_all_sparsities(struct s4_engine *eng, uint8_t dtype, struct epi_case ep)
+{
+	size_t i, j;
+	int bad = 0;
+
+	for (i = 0; i < sizeof(edge_shapes) / sizeof(edge_shapes[0]); i++)
+		for (j = 0; j < 6; j++) {
+			struct gemm_case c = edge_shapes[i];
+
+			c.dtype = dtype;
+			c.s = sparsities[j];
+			c.ep = ep;
+			if (run_gemm_case(eng, &c, 1000 * i + j)) {
+				fprintf(stderr, "# case m=%u n=%u k=%u s=%u failed\n",
+					c.m, c.n, c.k, c.s);
+				bad++;
+			}
+		}
+	return bad;
+}
+
+TEST_F(spu, gemm_int8_shapes_all_sparsities)
+{
+	EXPECT_EQ(0, run_all_sparsities(self->eng, S4_DT_INT8, (struct epi_case){ 0 }));
+}
+
+TEST_F(spu, gemm_bf16_shapes_all_sparsities)
+{
+	EXPECT_EQ(0, run_all_sparsities(self->eng, S4_DT_BF16, (struct epi_case){ 0 }));
+}
+
+TEST_F(spu, gemm_int8_bias_residual_relu_batched_strided)
+{
+	struct gemm_case c = { .dtype = S4_DT_INT8, .s = 4, .m = 19, .n = 40, .k = 96,
+			       .batch = 3, .lda_pad = 5, .ldc_pad = 3,
+			       .ep = { .bias = true, .res = true, .act = S4_ACT_RELU } };
+
+	EXPECT_EQ(0, run_gemm_case(self->eng, &c, 7));
+}
+
+TEST_F(spu, gemm_bf16_scale_bias_residual_gelu_batched_strided)
+{
+	struct gemm_case c = { .dtype = S4_DT_BF16, .s = 2, .m = 21, .n = 33, .k = 80,
+			       .batch = 2, .lda_pad = 3, .ldc_pad = 1,
+			       .ep = { .bias = true, .res = true, .scale = true,
+				       .act = S4_ACT_GELU } };
+
+	EXPECT_EQ(0, run_gemm_case(self->eng, &c, 8));
+	c.ep.act = S4_ACT_RELU;
+	EXPECT_EQ(0, run_gemm_case(self->eng, &c, 9));
+	c.ep.act = S4_ACT_SIGMOID;
+	EXPECT_EQ(0, run_gemm_case(self->eng, &c, 10));
+}
+
+TEST_F(spu, gemm_large_dims)
+{
+	struct gemm_case c = { .m = 130, .n = 200, .k = 1000, .batch = 1, .s = 4 };
+
+	c.dtype = S4_DT_INT8;
+	c.ep.bias = true;
+	EXPECT_EQ(0, run_gemm_case(self->eng, &c, 11));
+	c.dtype = S4_DT_BF16;
+	EXPECT_EQ(0, run_gemm_case(self->eng, &c, 12));
+	c = (struct gemm_case){ .dtype = S4_DT_INT8, .m = 2, .n = 3, .k = 5000,
+				.batch = 1, .s = 1 };
+	EXPECT_EQ(0, run_gemm_case(self->eng, &c, 13));
+}
+
+/*
+ * K = 40 is padded to 64: values stored at padding positions (here made
+ * non-zero on purpose) must not contribute.
+ */
+TEST_F(spu, gemm_k_padding_contributes_nothing)
+{
+	uint32_t dt;
+
+	for (dt = S4_DT_INT8; dt <= S4_DT_BF16; dt++) {
+		unsigned int es = dt == S4_DT_INT8 ? 1 : 2;
+		struct s4_sparse_geom g;
+		struct fake_mem fm;
+		struct s4_op_gemm op = { .m = 3, .n = 2, .k = 40, .batch = 1, .lda = 40,
+					 .ldc = 2, .dtype = (uint8_t)dt, .sparsity = 1 };
+		uint8_t *w;
+		uint32_t n, j;
+		uint64_t rng = 5;
+
+		ASSERT_EQ(0, s4_sparse_geometry(2, 40, 1, es, &g));
+		fake_init(&fm, 1 << 20);
+		op.a_va = fake_alloc(&fm, 3 * 40 * es);
+		op.c_va = fake_alloc(&fm, 3 * 2 * es);
+		op.w_va = fake_alloc(&fm, g.bytes);
+		if (dt == S4_DT_INT8) {	/* identity requantization */
+			struct s4_requant *rq;
+
+			op.ep.scale_va = fake_alloc(&fm, 16);
+			rq = fake_ptr(&fm, op.ep.scale_va);
+			rq[0] = rq[1] = (struct s4_requant){ .mult = 1, .shift = 0 };
+		}
+		w = fake_ptr(&fm, op.w_va);
+		for (n = 0; n < 2; n++)
+			for (j = 0; j < 64; j++) {
+				uint64_t e = n * 64 + j;
+
+				w[g.idx_off + e] = (uint8_t)(j % 32);
+				if (es == 1)
+					w[e] = j < 40 ? (uint8_t)(j % 3) : 100;
+				else
+					((uint16_t *)w)[e] = s4_f32_to_bf16(j < 40 ? (float)(j % 3) * 0.25f : 100.0f);
+			}
+		if (es == 1)
+			fill_i8(&rng, fake_ptr(&fm, op.a_va), 120);
+		else
+			fill_bf16(&rng, fake_ptr(&fm, op.a_va), 120, 1.0f);
+		ASSERT_EQ(0, run_op(self->eng, &fm, S4_OP_SPU_GEMM, &op, sizeof(op), NULL));
+		for (n = 0; n < 6; n++) {
+			double want = 0;
+
+			for (j = 0; j < 40; j++)
+				want += elem((uint8_t)dt, fake_ptr(&fm, op.a_va), (n / 2) * 40 + j) *
+					(es == 1 ? (double)(j % 3) : (double)(j % 3) * 0.25);
+			if (es == 1)
+				want = want > 127 ? 127 : want < -128 ? -128 : want;
+			EXPECT_TRUE(fabs(elem((uint8_t)dt, fake_ptr(&fm, op.c_va), n) - want) <=
+				    fabs(want) / 128 + 1e-6)
+				TH_LOG("dtype %u out %u: got %g want %g", dt, n,
+				       elem((uint8_t)dt, fake_ptr(&fm, op.c_va), n), want);
+		}
+		fake_fini(&fm);
+	}
+}
+
+/*
+ * s = 1 with each block's (index, value) pairs stored in reverse order: the
+ * same tensor as canonical order, so the same results (the engine must not
+ * take the dense fast path here).
+ */
+TEST_F(spu, gemm_dense_noncanonical_order)
+{
+	uint32_t dt;
+
+	for (dt = S4_DT_INT8; dt <= S4_DT_BF16; dt++) {
+		unsigned int es = dt == S4_DT_INT8 ? 1 : 2;
+		struct s4_op_gemm op = { .m = 9, .n = 20, .k = 64, .batch = 1, .lda = 64,
+					 .ldc = 20, .dtype = (uint8_t)dt, .sparsity = 1 };
+		struct s4_sparse_geom g;
+		struct fake_mem fm;
+		uint64_t rng = 77, e;
+		uint8_t *w, *canon;
+		uint32_t i, n, kk;
+
+		ASSERT_EQ(0, s4_sparse_geometry(20, 64, 1, es, &g));
+		fake_init(&fm, 1 << 20);
+		op.a_va = fake_alloc(&fm, 9 * 64 * es);
+		op.c_va = fake_alloc(&fm, 9 * 20 * es);
+		make_weights(&fm, &rng, (uint8_t)dt, 20, 64, 1, &op.w_va);
+		if (dt == S4_DT_INT8) {
+			struct s4_requant *rq;
+
+			op.ep.scale_va = fake_alloc(&fm, 8 * 20);
+			rq = fake_ptr(&fm, op.ep.scale_va);
+			for (n = 0; n < 20; n++)
+				rq[n] = (struct s4_requant){ .mult = 1 << 30, .shift = 40 };
+			fill_i8(&rng, fake_ptr(&fm, op.a_va), 9 * 64);
+		} else {
+			fill_bf16(&rng, fake_ptr(&fm, op.a_va), 9 * 64, 1.0f);
+		}
+		ASSERT_EQ(0, run_op(self->eng, &fm, S4_OP_SPU_GEMM, &op, sizeof(op), NULL));
+		canon = malloc(9 * 20 * es);
+		ASSERT_NE(NULL, canon);
+		memcpy(canon, fake_ptr(&fm, op.c_va), 9 * 20 * es);
+		w = fake_ptr(&fm, op.w_va);
+		for (e = 0; e < g.nnz; e += 32)
+			for (i = 0; i < 16; i++) {
+				uint8_t t = w[g.idx_off + e + i];
+
+				w[g.idx_off + e + i] = w[g.idx_off + e + 31 - i];
+				w[g.idx_off + e + 31 - i] = t;
+				for (kk = 0; kk < es; kk++) {
+					t = w[(e + i) * es + kk];
+					w[(e + i) * es + kk] = w[(e + 31 - i) * es + kk];
+					w[(e + 31 - i) * es + kk] = t;
+				}
+			}
+		memset(fake_ptr(&fm, op.c_va), 0, 9 * 20 * es);
+		ASSERT_EQ(0, run_op(self->eng, &fm, S4_OP_SPU_GEMM, &op, sizeof(op), NULL));
+		for (i = 0; i < 9 * 20; i++) {
+			double got = elem((uint8_t)dt, fake_ptr(&fm, op.c_va), i);
+			double want = elem((uint8_t)dt, canon, i);
+
+			EXPECT_TRUE(dt == S4_DT_INT8 ? got == want : bf16_close(got, want, 1e-2))
+				TH_LOG("dtype %u out %u: %g vs %g", dt, i, got, want);
+		}
+		free(canon);
+		fake_fini(&fm);
+	}
+}
+
+/* ---- conv2d ---- */
+
+struct conv_case {
+	uint32_t batch, h, w, c, oc, kh, kw, stride, pad, dil, groups;
+};
+
+static uint32_t out_dim(uint32_t in, uint32_t k, uint32_t stride, uint32_t pad, uint32_t dil)
+{
+	return (in + 2 * pad - dil * (k - 1) - 1) / stride + 1;
+}
+
+static int run_conv_case(struct s4_engine *eng, const struct conv_case *cc,
+			 uint8_t dtype, uint32_t s, struct epi_case ec, uint64_t seed)
+{
+	unsigned int es = dtype == S4_DT_INT8 ? 1 : 2;
+	uint32_t oh = out_dim(cc->h, cc->kh, cc->stride, cc->pad, cc->dil);
+	uint32_t ow = out_dim(cc->w, cc->kw, cc->stride, cc->pad, cc->dil);
+	uint32_t cg = cc->c / cc->groups, ocg = cc->oc / cc->groups;
+	uint32_t k = cc->kh * cc->kw * cg;
+	uint64_t xn = (uint64_t)cc->batch * cc->h * cc->w * cc->c;
+	uint64_t yn = (uint64_t)cc->batch * oh * ow * cc->oc;
+	struct s4_op_conv2d op = {
+		.batch = cc->batch, .in_h = cc->h, .in_w = cc->w, .in_c = cc->c,
+		.out_h = oh, .out_w = ow, .out_c = cc->oc, .groups = cc->groups,
+		.kernel_h = (uint16_t)cc->kh, .kernel_w = (uint16_t)cc->kw,
+		.stride_h = (uint16_t)cc->stride, .stride_w = (uint16_t)cc->stride,
+		.pad_h = (uint16_t)cc->pad, .pad_w = (uint16_t)cc->pad,
+		.dil_h = (uint16_t)cc->dil, .dil_w = (uint16_t)cc->dil,
+		.dtype = dtype, .sparsity = (uint8_t)s,
+	};
+	struct epi_ref *e = calloc(1, sizeof(*e));
+	double *wd = malloc(sizeof(double) * cc->oc * k);
+	struct fake_mem fm;
+	uint64_t rng = seed, p;
+	const void *x, *y, *res = NULL;
+	int bad = 0, ret;
+
+	fake_init(&fm, (xn + 2 * yn) * es + (uint64_t)cc->oc * k * es * 2 + 65536 + 24ull * cc->oc);
+	op.x_va = fake_alloc(&fm, xn * es);
+	op.y_va = fake_alloc(&fm, yn * es);
+	fill_tensor(&rng, dtype, fake_ptr(&fm, op.x_va), xn);
+	make_weights(&fm, &rng, dtype, cc->oc, k, s, &op.w_va);
+	make_epilogue(&fm, &rng, dtype, &ec, cc->oc, (k + 31) / 32 * 32 / s, &op.ep, e);
+	if (ec.res) {
+		op.ep.res_va = fake_alloc(&fm, yn * es);
+		fill_tensor(&rng, dtype, fake_ptr(&fm, op.ep.res_va), yn);
+		res = fake_ptr(&fm, op.ep.res_va);
+	}
+	ret = run_op(eng, &fm, S4_OP_SPU_CONV2D, &op, sizeof(op), NULL);
+	if (ret) {
+		fprintf(stderr, "# conv exec failed: %d\n", ret);
+		bad = 1;
+	}
+	ref_unpack(fake_ptr(&fm, op.w_va), cc->oc, k, s, dtype, wd);
+	x = fake_ptr(&fm, op.x_va);
+	y = fake_ptr(&fm, op.y_va);
+	for (p = 0; p < (uint64_t)cc->batch * oh * ow && !ret && bad < 5; p++) {
+		uint32_t b = (uint32_t)(p / (oh * ow)), oy = (uint32_t)(p / ow % oh);
+		uint32_t ox = (uint32_t)(p % ow), o, ky, kx, ci;
+
+		for (o = 0; o < cc->oc && bad < 5; o++) {
+			uint32_t g = o / ocg;
+			double acc = 0, sumabs = 0;
+
+			for (ky = 0; ky < cc->kh; ky++)
+				for (kx = 0; kx < cc->kw; kx++)
+					for (ci = 0; ci < cg; ci++) {
+						int64_t iy = (int64_t)oy * cc->stride + ky * cc->dil - cc->pad;
+						int64_t ix = (int64_t)ox * cc->stride + kx * cc->dil - cc->pad;
+						double t;
+
+						if (iy < 0 || iy >= cc->h || ix < 0 || ix >= cc->w)
+							continue;
+						t = elem(dtype, x, (((size_t)b * cc->h + iy) * cc->w + ix) *
+								   cc->c + g * cg + ci) *
+						    wd[(size_t)o * k + (ky * cc->kw + kx) * cg + ci];
+						acc += t;
+						sumabs += fabs(t);
+					}
+			bad += check_out(dtype, e, &ec, o, acc, sumabs, res, p * cc->oc + o,
+					 y, p * cc->oc + o);
+		}
+	}
+	fake_fini(&fm);
+	free(wd);
+	free(e);
+	return bad;
+}
+
+static const struct conv_case conv_shapes[] = {
+	/* batch h w c oc kh kw stride pad dil groups */
+	{ 2, 6, 5, 16, 24, 1, 1, 1, 0, 1, 1 },		/* 1x1 */
+	{ 1, 7, 7, 8, 16, 3, 3, 1, 1, 1, 1 },		/* 3x3 same */
+	{ 1, 9, 8, 16, 8, 3, 3, 2, 1, 1, 1 },		/* 3x3 stride 2 */
+	{ 1, 9, 9, 4, 8, 3, 3, 1, 2, 2, 1 },		/* dilation 2 */
+	{ 1, 6, 6, 8, 12, 3, 3, 1, 1, 1, 2 },		/* groups 2 */
+	{ 2, 6, 6, 8, 8, 3, 3, 1, 1, 1, 8 },		/* depthwise */
+	{ 1, 12, 12, 3, 16, 7, 7, 2, 3, 1, 1 },		/* stem: K = 147 */
+};
+
+static int run_conv_shapes(struct s4_engine *eng, uint8_t dtype, struct epi_case ec)
+{
+	size_t i, j;
+	int bad = 0;
+
+	for (i = 0; i < sizeof(conv_shapes) / sizeof(conv_shapes[0]); i++)
+		for (j = 0; j < 6; j++) {
+			if (run_conv_case(eng, &conv_shapes[i], dtype, sparsities[j], ec,
+					  100 * i + j)) {
+				fprintf(stderr, "# conv shape %zu s=%u failed\n", i, sparsities[j]);
+				bad++;
+			}
+		}
+	return bad;
+}
+
+TEST_F(spu, conv_int8_shapes_all_sparsities)
+{
+	EXPECT_EQ(0, run_conv_shapes(self->eng, S4_DT_INT8, (struct epi_case){ 0 }));
+}
+
+TEST_F(spu, conv_bf16_shapes_all_sparsities)
+{
+	EXPECT_EQ(0, run_conv_shapes(self->eng, S4_DT_BF16, (struct epi_case){ 0 }));
+}
+
+TEST_F(spu, conv_fused_epilogue)
+{
+	struct epi_case i8 = { .bias = true, .res = true, .act = S4_ACT_RELU };
+	struct epi_case bf = { .bias = true, .res = true, .scale = true, .act = S4_ACT_RELU };
+
+	EXPECT_EQ(0, run_conv_case(self->eng, &conv_shapes[1], S4_DT_INT8, 2, i8, 1));
+	EXPECT_EQ(0, run_conv_case(self->eng, &conv_shapes[4], S4_DT_INT8, 4, i8, 2));
+	EXPECT_EQ(0, run_conv_case(self->eng, &conv_shapes[1], S4_DT_BF16, 2, bf, 3));
+	EXPECT_EQ(0, run_conv_case(self->eng, &conv_shapes[5], S4_DT_BF16, 1, bf, 4));
+}
+
+TEST_HARNESS_MAIN

@@ -258,7 +258,7 @@ void s4_card_reg_write(struct s4_card *card, uint32_t off, uint32_t val)
 void s4_card_run(struct s4_card *card)
 {
 	unsigned int qps = card->cfg.queues_per_ss;
-	bool more = false, waiting = false;
+	bool more = false, waiting = false, polling = false;
 	struct s4_queue *q;
 	unsigned int i;
 
@@ -276,6 +276,9 @@ void s4_card_run(struct s4_card *card)
 		case S4_QUEUE_WAITING:
 			waiting = true;
 			break;
+		case S4_QUEUE_POLLING:
+			polling = true;
+			break;
 		case S4_QUEUE_IDLE:
 			break;
 		}
@@ -291,6 +294,8 @@ void s4_card_run(struct s4_card *card)
 
 	if (more)
 		card->host.schedule(card->host.opaque, 0);
+	else if (polling)
+		card->host.schedule(card->host.opaque, S4_IDLE_POLL_NS);
 	else if (waiting)
 		card->host.schedule(card->host.opaque, S4_FENCE_POLL_NS);
 }

@@ -25,6 +25,13 @@
 #define S4_RUN_JOBS		64		/* jobs per queue per s4_card_run() */
 #define S4_RUN_BYTES		(4u << 20)	/* command + DMA bytes per queue per run */
 #define S4_FENCE_POLL_NS	100000ull	/* re-check an unsignalled fence after */
+/*
+ * A queue that ran dry watches its tail S4_IDLE_POLLS more times, every
+ * S4_IDLE_POLL_NS, before it asks for a doorbell: a burst of submissions
+ * then needs the one doorbell that woke the queue.
+ */
+#define S4_IDLE_POLLS		16
+#define S4_IDLE_POLL_NS		50000ull
 #define S4_BOUNCE_SIZE		4096
 
 struct s4_card;
@@ -65,6 +72,7 @@ struct s4_queue {
 	uint32_t head;		/* ring entries fetched */
 	uint32_t tail;		/* shared.tail as last read */
 	bool need_doorbell;	/* as last written to shared.need_doorbell */
+	unsigned int idle_polls;	/* tail checks since the queue ran dry */
 	unsigned int completed;	/* jobs ended in this s4_card_run() */
 	struct s4_job job;
 	uint8_t *cmd;		/* the job's command buffer, S4_CMD_MAX_BYTES */
@@ -115,7 +123,7 @@ int s4_card_dma_write(struct s4_card *card, uint64_t addr, const void *buf,
 void s4_queue_init(struct s4_queue *q, unsigned int index, uint8_t *cmd);
 bool s4_queue_reg_read(struct s4_card *card, uint32_t off, uint32_t *val);
 bool s4_queue_reg_write(struct s4_card *card, uint32_t off, uint32_t val);
-enum s4_queue_state { S4_QUEUE_IDLE, S4_QUEUE_MORE, S4_QUEUE_WAITING };
+enum s4_queue_state { S4_QUEUE_IDLE, S4_QUEUE_MORE, S4_QUEUE_WAITING, S4_QUEUE_POLLING };
 enum s4_queue_state s4_queue_process(struct s4_card *card, struct s4_queue *q);
 
 /* s4_mmu.c: 0 or -S4_ERR_MMU_FAULT with mmu->fault_va set */

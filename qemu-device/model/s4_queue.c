@@ -290,27 +290,35 @@ bool s4_queue_reg_write(struct s4_card *card, uint32_t off, uint32_t val)
 	return false;
 }
 
+enum s4_entry { S4_ENTRY_BROKEN = -1, S4_ENTRY_NONE, S4_ENTRY_READY, S4_ENTRY_POLL };
+
 /*
- * Make sure a submitted entry is waiting at head: 1 if so, 0 if the queue
- * ran out of work (need_doorbell is then set), -1 if the queue broke.
+ * Make sure a submitted entry is waiting at head: READY if so, POLL if the
+ * queue just ran dry and keeps watching its tail, NONE if it ran out of work
+ * (need_doorbell is then set), BROKEN if the queue broke.
  */
 static int s4_queue_wait_entry(struct s4_card *card, struct s4_queue *q)
 {
 	if (q->tail == q->head && s4_queue_poll_tail(card, q))
-		return -1;
+		return S4_ENTRY_BROKEN;
 	if (q->tail == q->head) {
 		if (q->need_doorbell)
-			return 0;
+			return S4_ENTRY_NONE;
+		if (q->idle_polls < S4_IDLE_POLLS) {
+			q->idle_polls++;
+			return S4_ENTRY_POLL;
+		}
 		/* Look once more after asking, or a submission could slip by. */
 		if (s4_queue_set_need_doorbell(card, q, true) ||
 		    s4_queue_poll_tail(card, q))
-			return -1;
+			return S4_ENTRY_BROKEN;
 		if (q->tail == q->head)
-			return 0;
+			return S4_ENTRY_NONE;
 	}
+	q->idle_polls = 0;
 	if (q->need_doorbell && s4_queue_set_need_doorbell(card, q, false))
-		return -1;
-	return 1;
+		return S4_ENTRY_BROKEN;
+	return S4_ENTRY_READY;
 }
 
 static bool s4_desc_valid(const struct s4_job_desc *d)
@@ -334,7 +342,7 @@ static int s4_queue_fetch(struct s4_card *card, struct s4_queue *q,
 	int ret;
 
 	ret = s4_queue_wait_entry(card, q);
-	if (ret <= 0)
+	if (ret != S4_ENTRY_READY)
 		return ret;
 	slot = q->head & (q->ring_size - 1);
 	*job = (struct s4_job){ .active = true, .slot = slot };
@@ -342,7 +350,7 @@ static int s4_queue_fetch(struct s4_card *card, struct s4_queue *q,
 			     &job->desc, sizeof(job->desc))) {
 		s4_queue_broken(card, q, S4_Q_RING_LO, q->ring,
 				"cannot read the ring");
-		return -1;
+		return S4_ENTRY_BROKEN;
 	}
 	q->head++;
 	budget->jobs--;
@@ -350,13 +358,13 @@ static int s4_queue_fetch(struct s4_card *card, struct s4_queue *q,
 	job->mmu = (struct s4_mmu){ .card = card, .pt_root = job->desc.pt_root };
 	if (!s4_desc_valid(&job->desc)) {
 		s4_job_fail(job, S4_ERR_BAD_DESC);
-		return 1;
+		return S4_ENTRY_READY;
 	}
 	budget->bytes -= budget->bytes < job->desc.cmd_size ?
 			 budget->bytes : job->desc.cmd_size;
 	if (s4_mmu_read(&job->mmu, job->desc.cmd_va, q->cmd, job->desc.cmd_size))
 		s4_job_fail(job, S4_ERR_MMU_FAULT);
-	return 1;
+	return S4_ENTRY_READY;
 }
 
 /* Report the ended job: its ring entry, then head, then completed_seqno. */
@@ -399,8 +407,14 @@ enum s4_queue_state s4_queue_process(struct s4_card *card, struct s4_queue *q)
 		if (!q->job.active) {
 			if (!budget.jobs || !budget.bytes)
 				return S4_QUEUE_MORE;
-			if (s4_queue_fetch(card, q, &budget) <= 0)
+			switch (s4_queue_fetch(card, q, &budget)) {
+			case S4_ENTRY_READY:
+				break;
+			case S4_ENTRY_POLL:
+				return S4_QUEUE_POLLING;
+			default:
 				return S4_QUEUE_IDLE;
+			}
 		}
 		/* A job with a status already ended while loading. */
 		if (q->job.status == S4_ERR_NONE) {

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "model/s4_card.h"
+#include "model/s4_card_priv.h"	/* S4_IDLE_POLL_NS */
 #include "s4_cmd.h"
 #include "s4_mmu.h"
 #include "s4_queue.h"
@@ -149,18 +150,20 @@ static inline uint64_t fake_alloc(struct fake_host *h, uint64_t size)
 
 /*
  * The card's main loop: one s4_card_run(), then more for as long as the card
- * asks to be run again soon. Delayed requests are left for the test.
+ * asks to be run again soon or is watching the tail of a queue that ran dry
+ * (time passes for it here). Fence polls are left for the test.
  */
 static inline unsigned int fake_run(struct fake_host *h)
 {
 	unsigned int runs = 0;
 
-	h->run_delay = 0;
 	do {
 		h->run_soon = false;
+		h->run_delay = 0;
 		s4_card_run(h->card);
 		runs++;
-	} while (h->run_soon && runs < FAKE_RUN_MAX);
+	} while ((h->run_soon || h->run_delay == S4_IDLE_POLL_NS) &&
+		 runs < FAKE_RUN_MAX);
 	return runs;
 }
 

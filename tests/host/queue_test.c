@@ -207,7 +207,9 @@ TEST_F(queue, jobs_finished_in_one_run_raise_one_irq)
 	for (i = 0; i < 10; i++)
 		fake_queue_add(h, &self->fq, self->root, cmd, 8, i);
 	fake_queue_publish(h, &self->fq, 10);
-	EXPECT_EQ(1, fake_run(h));
+	h->run_soon = false;
+	s4_card_run(h->card);
+	EXPECT_FALSE(h->run_soon);
 	EXPECT_EQ(10, fake_shared(h, &self->fq)->completed_seqno);
 	EXPECT_EQ(10, fake_shared(h, &self->fq)->head);
 	EXPECT_EQ(1, h->irqs[S4_MSIX_QUEUE(0, 0, FAKE_QPS)]);
@@ -329,6 +331,35 @@ TEST_F(queue, jobs_submitted_while_busy_need_no_doorbell)
 	EXPECT_EQ(n + 1, sh->head);
 	EXPECT_EQ(1, sh->need_doorbell);
 	EXPECT_EQ(1, fake_rd64(h, S4_REG_CNT_DOORBELLS));
+}
+
+TEST_F(queue, a_burst_arriving_while_the_queue_polls_needs_no_doorbell)
+{
+	struct fake_host *h = &self->host;
+	struct s4_queue_shared *sh = fake_shared(h, &self->fq);
+	uint64_t cmd = nop_cmd(h, self->root, 1);
+	unsigned int i, polls;
+
+	fake_submit(h, &self->fq, self->root, cmd, 8);
+	EXPECT_EQ(1, fake_rd64(h, S4_REG_CNT_DOORBELLS));
+	s4_card_run(h->card);
+	EXPECT_EQ(1, sh->completed_seqno);
+	/* Ran dry: the card watches the tail instead of asking for a doorbell. */
+	EXPECT_EQ(0, sh->need_doorbell);
+	EXPECT_EQ(S4_IDLE_POLL_NS, h->run_delay);
+
+	for (i = 0; i < 5; i++)
+		fake_submit(h, &self->fq, self->root, cmd, 8);
+	s4_card_run(h->card);
+	EXPECT_EQ(6, sh->completed_seqno);
+	EXPECT_EQ(1, fake_rd64(h, S4_REG_CNT_DOORBELLS));
+
+	/* Nothing more comes: after S4_IDLE_POLLS looks it asks for a doorbell. */
+	polls = fake_run(h);
+	EXPECT_LT(1, polls);
+	EXPECT_GE(S4_IDLE_POLLS + 1, polls);
+	EXPECT_EQ(1, sh->need_doorbell);
+	EXPECT_EQ(0, h->run_delay);
 }
 
 TEST_F(queue, need_doorbell_is_cleared_when_work_arrives)

@@ -227,6 +227,7 @@ void s4_engine_destroy(struct s4_engine *eng)
 	s4_scratch_free(&eng->spu_panels);
 	s4_scratch_free(&eng->spu_chan);
 	s4_scratch_free(&eng->spu_a);
+	s4_scratch_free(&eng->spu_tmp);
 	free(eng);
 }
 

@@ -33,7 +33,7 @@ struct s4_engine {
 	bool act_loaded;
 	struct s4_act_fn act[S4_ACT_NUM_FUNCS];
 	/* SPU job scratch, kept between jobs to avoid page faults */
-	struct s4_scratch spu_panels, spu_chan, spu_a;
+	struct s4_scratch spu_panels, spu_chan, spu_a, spu_tmp;
 };
 
 /* One executing packet. */

@@ -3,7 +3,8 @@
  * SPU job driver. A problem runs in three parallel phases: pack the weight
  * panels and per-channel epilogue parameters (checking every index and
  * requant shift), then per chunk of rows pack A and compute tiles of
- * ROW_BLOCK rows x GROUP_BLOCK lane groups.
+ * ROW_BLOCK rows x GROUP_BLOCK lane groups. Sparse BF16 jobs use the
+ * outer-product kernels instead when the kernel set has them (spu_run_outer).
  */
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -194,10 +195,11 @@ static void put_elems(const struct spu_geom *g, uint8_t *dst, const uint8_t *src
 }
 
 /* One im2col row: patch of output pixel m for the problem's group. */
-static void pack_conv_row(const struct spu_ctx *c, uint32_t m, uint8_t *dst)
+static void pack_conv_row(const struct spu_problem *pb, const struct spu_geom *g, uint32_t m,
+			  uint8_t *dst)
 {
-	const struct s4_op_conv2d *cv = c->pb->a.conv;
-	size_t esize = c->g.esize, cg = cv->in_c / cv->groups;
+	const struct s4_op_conv2d *cv = pb->a.conv;
+	size_t esize = g->esize, cg = cv->in_c / cv->groups;
 	uint32_t ow = m % cv->out_w, oh = (m / cv->out_w) % cv->out_h;
 	uint32_t b = m / cv->out_w / cv->out_h;
 	uint32_t kh, kw;
@@ -207,14 +209,14 @@ static void pack_conv_row(const struct spu_ctx *c, uint32_t m, uint8_t *dst)
 
 		for (kw = 0; kw < cv->kernel_w; kw++) {
 			int64_t iw = (int64_t)ow * cv->stride_w + (int64_t)kw * cv->dil_w - cv->pad_w;
-			uint8_t *out = dst + ((size_t)kh * cv->kernel_w + kw) * cg * c->g.a_esize;
+			uint8_t *out = dst + ((size_t)kh * cv->kernel_w + kw) * cg * g->a_esize;
 			size_t pix;
 
 			if (ih < 0 || ih >= cv->in_h || iw < 0 || iw >= cv->in_w)
 				continue;	/* stays zero */
 			pix = ((size_t)b * cv->in_h + (size_t)ih) * cv->in_w + (size_t)iw;
-			put_elems(&c->g, out, c->pb->a.base +
-				  (pix * cv->in_c + (size_t)c->pb->a.group * cg) * esize, cg);
+			put_elems(g, out, pb->a.base +
+				  (pix * cv->in_c + (size_t)pb->a.group * cg) * esize, cg);
 		}
 	}
 }
@@ -237,7 +239,7 @@ static void pack_rows(void *p, size_t item, unsigned int tid)
 		} else {
 			memset(dst, 0, c->g.a_ld);
 			if (m < pb->m)
-				pack_conv_row(c, m, dst);
+				pack_conv_row(pb, &c->g, m, dst);
 		}
 		if (c->g.esize == 1)	/* to unsigned: a + 128, 8 bytes at a time */
 			for (i = 0; i < c->g.a_ld; i += 8) {
@@ -344,6 +346,179 @@ static void run_chunks(struct s4_engine *eng, struct spu_ctx *c, uint32_t chunk)
 	}
 }
 
+/*
+ * Outer-product path for sparse fp32 (spu_kern.h): weights decoded into
+ * per-channel (offset, value) arrays, A packed K-major per tile of
+ * SPU_OUTER_MT rows. A compute item is one tile x OUTER_NB channels, K
+ * walked in chunks so that the tile's chunk stays in L1 across channels.
+ */
+#define OUTER_NB	64u	/* channels per compute item, a multiple of SPU_LANES */
+#define OUTER_TROWS	16u	/* rows transposed together */
+
+struct outer_ctx {
+	struct spu_ctx c;
+	uint32_t kpad;
+	uint32_t kcb;		/* blocks per K chunk */
+	uint32_t *off;		/* [n][nnz_row] */
+	float *val;		/* [n][nnz_row] */
+	uint16_t *tmp;		/* per thread: OUTER_TROWS im2col rows of kpad bf16 */
+	uint8_t *at;		/* tiles of the current row chunk */
+};
+
+static void outer_pack_w(void *p, size_t group, unsigned int tid)
+{
+	struct outer_ctx *o = p;
+	const struct spu_problem *pb = o->c.pb;
+	uint32_t n0 = (uint32_t)group * SPU_LANES, lane;
+	uint32_t lanes = pb->n - n0 < SPU_LANES ? pb->n - n0 : SPU_LANES;
+
+	(void)tid;
+	memset(&o->c.chan[group], 0, sizeof(o->c.chan[group]));
+	for (lane = 0; lane < lanes; lane++) {
+		uint64_t row = (uint64_t)(n0 + lane) * pb->w_nnz_row;
+		struct spu_row_stats st = { 0 };
+
+		st.index_bits = o->c.kern->outer_pack_w(pb->w_idx + row,
+							pb->w_val + row * 2,
+							(uint32_t)pb->w_nnz_row, o->c.g.nnz_blk,
+							o->off + row, o->val + row);
+		if (prepare_channel(&o->c, n0 + lane, &st, &o->c.chan[group], lane))
+			atomic_store(&o->c.bad_arg, 1);
+	}
+}
+
+/* Pack OUTER_TROWS rows of the chunk (item) K-major into their tile. */
+static void outer_pack_a(void *p, size_t item, unsigned int tid)
+{
+	struct outer_ctx *o = p;
+	const struct spu_problem *pb = o->c.pb;
+	uint16_t *tmp = o->tmp + (size_t)tid * OUTER_TROWS * o->kpad;
+	uint32_t r0 = (uint32_t)item * OUTER_TROWS, r;
+	uint32_t tile = r0 / SPU_OUTER_MT, col = r0 % SPU_OUTER_MT;
+	float *at = (float *)(void *)(o->at + (size_t)tile * o->kpad * SPU_OUTER_MT * sizeof(float));
+	const uint16_t *rows[OUTER_TROWS];
+	struct spu_geom g = o->c.g;
+
+	g.a_esize = 2;	/* im2col rows stay bf16 */
+	for (r = 0; r < OUTER_TROWS; r++) {
+		uint32_t m = o->c.row0 + r0 + r;
+		uint16_t *dst = tmp + (size_t)r * o->kpad;
+
+		rows[r] = NULL;
+		if (m >= pb->m)
+			continue;
+		if (!pb->a.conv) {
+			rows[r] = (const uint16_t *)(const void *)(pb->a.base + m * pb->a.ld);
+			continue;
+		}
+		memset(dst, 0, (size_t)pb->k * 2);
+		pack_conv_row(pb, &g, m, (uint8_t *)dst);
+		rows[r] = dst;
+	}
+	o->c.kern->outer_pack_a(rows, pb->k, o->kpad, at + col);
+}
+
+static void outer_compute(void *p, size_t item, unsigned int tid)
+{
+	const struct outer_ctx *o = p;
+	const struct spu_problem *pb = o->c.pb;
+	size_t nblocks = (pb->n + OUTER_NB - 1) / OUTER_NB;
+	uint32_t tile = (uint32_t)(item / nblocks), cb = (uint32_t)(item % nblocks);
+	uint32_t n0 = cb * OUTER_NB, nch = pb->n - n0 < OUTER_NB ? pb->n - n0 : OUTER_NB;
+	const uint8_t *at = o->at + (size_t)tile * o->kpad * SPU_OUTER_MT * sizeof(float);
+	uint32_t b0, gi, rs;
+	_Alignas(64) float acc[OUTER_NB][SPU_OUTER_MT];
+	_Alignas(64) float tr[OUTER_TROWS][SPU_LANES];
+
+	(void)tid;
+	for (b0 = 0; b0 < o->c.g.nblk; b0 += o->kcb) {
+		uint64_t j0 = (uint64_t)n0 * pb->w_nnz_row + (uint64_t)b0 * o->c.g.nnz_blk;
+		struct spu_outer call = {
+			.off = o->off + j0,
+			.val = o->val + j0,
+			.stride = pb->w_nnz_row,
+			.nch = nch,
+			.nnz = (o->c.g.nblk - b0 < o->kcb ? o->c.g.nblk - b0 : o->kcb) *
+			       o->c.g.nnz_blk,
+			.accumulate = b0 > 0,
+		};
+
+		o->c.kern->outer_f32(at, &call, acc);
+	}
+	for (gi = 0; gi * SPU_LANES < nch; gi++) {
+		uint32_t group = n0 / SPU_LANES + gi;
+
+		for (rs = 0; rs < SPU_OUTER_MT; rs += OUTER_TROWS) {
+			uint32_t m = o->c.row0 + tile * SPU_OUTER_MT + rs, nl = group * SPU_LANES;
+			struct spu_tile t;
+
+			if (m >= pb->m)
+				break;
+			o->c.kern->transpose16(&acc[gi * SPU_LANES][rs], SPU_OUTER_MT, tr[0], SPU_LANES);
+			t = (struct spu_tile){
+				.chan = &o->c.chan[group],
+				.rows = pb->m - m < OUTER_TROWS ? pb->m - m : OUTER_TROWS,
+				.lanes = pb->n - nl < SPU_LANES ? pb->n - nl : SPU_LANES,
+				.out = pb->c + (m * pb->ldc + nl) * 2,
+				.out_ld = pb->ldc * 2,
+				.res = pb->ep.res ? pb->ep.res + (m * pb->ep.res_ld + nl) * 2 : NULL,
+				.res_ld = pb->ep.res_ld * 2,
+				.act = pb->ep.act,
+				.act_fn = pb->ep.act_fn,
+			};
+			o->c.kern->epi_bf16(&t, (const float (*)[SPU_LANES])tr);
+		}
+	}
+}
+
+static bool outer_usable(const struct s4_engine *eng, const struct spu_problem *pb,
+			 const struct spu_geom *g)
+{
+	return eng->kern->outer_f32 && g->mode == SPU_SPARSE_F32 &&
+	       (uint64_t)g->nblk * S4_SPARSE_BLOCK * SPU_OUTER_MT * sizeof(float) <= UINT32_MAX &&
+	       pb->n <= SIZE_MAX / (2 * sizeof(float)) / pb->w_nnz_row;
+}
+
+static int spu_run_outer(struct s4_engine *eng, const struct spu_problem *pb,
+			 const struct spu_geom *g)
+{
+	struct outer_ctx o = { .c = { .pb = pb, .kern = eng->kern, .g = *g } };
+	unsigned int nthreads = s4_pool_threads(eng->pool);
+	size_t nentries = (size_t)pb->n * pb->w_nnz_row, tile_bytes, nblocks;
+	uint32_t chunk, mpad;
+
+	o.kpad = g->nblk * S4_SPARSE_BLOCK;
+	/* K chunks: 16 KB of tile, but at least 8 entries per channel. */
+	o.kcb = 2;
+	if (o.kcb * g->nnz_blk < 8)
+		o.kcb = 8 / g->nnz_blk;
+	tile_bytes = (size_t)o.kpad * SPU_OUTER_MT * sizeof(float);
+	mpad = (pb->m + SPU_OUTER_MT - 1) / SPU_OUTER_MT * SPU_OUTER_MT;
+	chunk = (uint32_t)(A_SCRATCH_MAX / tile_bytes) * SPU_OUTER_MT;
+	if (chunk < SPU_OUTER_MT)
+		chunk = SPU_OUTER_MT;
+	if (chunk > mpad)
+		chunk = mpad;
+	o.off = s4_scratch_get(&eng->spu_panels, nentries * 2 * sizeof(float));
+	o.val = o.off ? (float *)(void *)(o.off + nentries) : NULL;
+	o.c.chan = s4_scratch_get(&eng->spu_chan, (size_t)g->ngroups * sizeof(*o.c.chan));
+	o.at = s4_scratch_get(&eng->spu_a, (size_t)chunk / SPU_OUTER_MT * tile_bytes);
+	o.tmp = s4_scratch_get(&eng->spu_tmp, (size_t)nthreads * OUTER_TROWS * o.kpad * 2);
+	atomic_init(&o.c.bad_arg, 0);
+	if (!o.off || !o.c.chan || !o.at || !o.tmp)
+		return -S4_ERR_BAD_ARG;
+	s4_pool_run(eng->pool, g->ngroups, outer_pack_w, &o);
+	if (atomic_load(&o.c.bad_arg))
+		return -S4_ERR_BAD_ARG;
+	nblocks = (pb->n + OUTER_NB - 1) / OUTER_NB;
+	for (o.c.row0 = 0; o.c.row0 < pb->m; o.c.row0 += o.c.rows) {
+		o.c.rows = mpad - o.c.row0 < chunk ? mpad - o.c.row0 : chunk;
+		s4_pool_run(eng->pool, o.c.rows / OUTER_TROWS, outer_pack_a, &o);
+		s4_pool_run(eng->pool, (size_t)o.c.rows / SPU_OUTER_MT * nblocks, outer_compute, &o);
+	}
+	return 0;
+}
+
 int spu_run(struct s4_engine *eng, const struct spu_problem *pb)
 {
 	struct spu_ctx c = { .pb = pb, .kern = eng->kern };
@@ -353,6 +528,8 @@ int spu_run(struct s4_engine *eng, const struct spu_problem *pb)
 	ret = spu_geometry(pb, &c.g);
 	if (ret)
 		return ret;
+	if (outer_usable(eng, pb, &c.g))
+		return spu_run_outer(eng, pb, &c.g);
 	chunk = (uint32_t)(A_SCRATCH_MAX / c.g.a_ld) / SPU_ROWS * SPU_ROWS;
 	if (chunk < SPU_ROWS)
 		chunk = SPU_ROWS;

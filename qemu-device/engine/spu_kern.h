@@ -133,8 +133,52 @@ void spu_pack_rows(const struct spu_pack *p, uint32_t lane0, uint64_t from,
 		   struct spu_row_stats st[SPU_LANES]);
 void spu_pack_generic(const struct spu_pack *p, struct spu_row_stats st[SPU_LANES]);
 
+/*
+ * Outer-product form of sparse fp32 (BF16 jobs), used when the kernel set
+ * has it: A is packed K-major per tile of SPU_OUTER_MT rows, at[k][r], so a
+ * kept entry (n, k, w) of a weight row is w times the contiguous vector
+ * at[k][0..MT): a broadcast and MT / 16 FMAs, no shuffles. Each channel's
+ * entries are decoded once per job into the byte offset k * MT * 4 of its
+ * row of the tile and the fp32 weight.
+ */
+#define SPU_OUTER_MT	64u
+
+struct spu_outer {
+	const uint32_t *off;	/* channel 0's first entry: byte offset in the tile */
+	const float *val;	/* channel 0's first entry: weight */
+	size_t stride;		/* entries between consecutive channels' arrays */
+	uint32_t nch;		/* channels */
+	uint32_t nnz;		/* entries per channel in this call */
+	uint32_t accumulate;	/* add to acc instead of overwriting it */
+};
+
+/* acc[c][r] (+)= sum of val * at[off + 4 r] over channel c's entries. */
+typedef void (*spu_outer_f32_fn)(const uint8_t *at, const struct spu_outer *o,
+				 float acc[][SPU_OUTER_MT]);
+/* dst[j][i] = src[i][j] for a 16 x 16 fp32 block; strides in floats. */
+typedef void (*spu_transpose_fn)(const float *src, size_t src_ld, float *dst, size_t dst_ld);
+/*
+ * at[k][i] = fp32(rows[i][k]) for 16 bf16 rows (NULL: a zero row) and
+ * k < kpad (a multiple of 16), 0 for k >= k; at rows are SPU_OUTER_MT apart.
+ */
+typedef void (*spu_outer_pack_a_fn)(const uint16_t *const rows[16], uint32_t k,
+				    uint32_t kpad, float *at);
+/*
+ * Decode count entries of a weight row starting at entry j0 (nnz_blk per
+ * block): off[j] = k * SPU_OUTER_MT * 4 with k = block * 32 + (idx & 31),
+ * val[j] = fp32(bf16 at val + 2 j, any alignment). Returns the OR of the
+ * raw indices.
+ */
+typedef uint32_t (*spu_outer_pack_w_fn)(const uint8_t *idx, const uint8_t *val,
+					uint32_t count, uint32_t nnz_blk,
+					uint32_t *off, float *out);
+
 struct spu_kernels {
 	int pair_groups;	/* dense kernels can do two lane groups per call */
+	spu_outer_f32_fn outer_f32;	/* NULL: sparse fp32 uses the gather kernels */
+	spu_transpose_fn transpose16;	/* with outer_f32 */
+	spu_outer_pack_a_fn outer_pack_a;
+	spu_outer_pack_w_fn outer_pack_w;
 	spu_pack_fn pack;
 	spu_kern_i8_fn i8;
 	spu_kern_bf16_fn bf16;

@@ -133,6 +133,156 @@ static void avx512_f32_sparse(const uint8_t *a, size_t a_ld, const struct spu_pa
 		_mm512_storeu_ps(acc[r], sum[r]);
 }
 
+/*
+ * Outer-product sparse fp32: per pair of channels, 2 x SPU_OUTER_MT / 16
+ * accumulators of 16 rows each; an entry is one broadcast and MT / 16 FMAs
+ * with the tile's row loaded straight from memory.
+ */
+#define OUTER_V	(SPU_OUTER_MT / 16)
+#define FOR_V(v) _Pragma("GCC unroll 4") for (v = 0; v < OUTER_V; v++)
+
+AVX512_TARGET
+static void avx512_outer_f32(const uint8_t *at, const struct spu_outer *o,
+			     float acc[][SPU_OUTER_MT])
+{
+	uint32_t c, j, v;
+
+	for (c = 0; c + 2 <= o->nch; c += 2) {
+		const uint32_t *off0 = o->off + c * o->stride, *off1 = off0 + o->stride;
+		const float *w0 = o->val + c * o->stride, *w1 = w0 + o->stride;
+		__m512 s0[OUTER_V], s1[OUTER_V];
+
+		FOR_V(v) {
+			s0[v] = o->accumulate ? _mm512_loadu_ps(acc[c] + 16 * v) : _mm512_setzero_ps();
+			s1[v] = o->accumulate ? _mm512_loadu_ps(acc[c + 1] + 16 * v) : _mm512_setzero_ps();
+		}
+		for (j = 0; j < o->nnz; j++) {
+			const uint8_t *p0 = at + off0[j], *p1 = at + off1[j];
+			__m512 b0 = _mm512_set1_ps(w0[j]), b1 = _mm512_set1_ps(w1[j]);
+
+			FOR_V(v) {
+				s0[v] = _mm512_fmadd_ps(_mm512_loadu_ps(p0 + 64 * v), b0, s0[v]);
+				s1[v] = _mm512_fmadd_ps(_mm512_loadu_ps(p1 + 64 * v), b1, s1[v]);
+			}
+		}
+		FOR_V(v) {
+			_mm512_storeu_ps(acc[c] + 16 * v, s0[v]);
+			_mm512_storeu_ps(acc[c + 1] + 16 * v, s1[v]);
+		}
+	}
+	if (c < o->nch) {
+		const uint32_t *off0 = o->off + c * o->stride;
+		const float *w0 = o->val + c * o->stride;
+		__m512 s0[OUTER_V];
+
+		FOR_V(v)
+			s0[v] = o->accumulate ? _mm512_loadu_ps(acc[c] + 16 * v) : _mm512_setzero_ps();
+		for (j = 0; j < o->nnz; j++) {
+			const uint8_t *p0 = at + off0[j];
+			__m512 b0 = _mm512_set1_ps(w0[j]);
+
+			FOR_V(v)
+				s0[v] = _mm512_fmadd_ps(_mm512_loadu_ps(p0 + 64 * v), b0, s0[v]);
+		}
+		FOR_V(v)
+			_mm512_storeu_ps(acc[c] + 16 * v, s0[v]);
+	}
+}
+
+/* 16 fp32 registers transposed in place (see avx512_transpose16). */
+AVX512_TARGET
+static void transpose16_regs(__m512 r[16])
+{
+	__m512 t[16];
+	uint32_t i, c;
+
+	_Pragma("GCC unroll 8") for (i = 0; i < 8; i++) {
+		t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+		t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+	}
+	_Pragma("GCC unroll 4") for (i = 0; i < 4; i++) {
+		__m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
+		__m512d x = _mm512_castps_pd(t[4 * i + 2]), y = _mm512_castps_pd(t[4 * i + 3]);
+
+		t[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, x));
+		t[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, x));
+		t[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, y));
+		t[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, y));
+	}
+	/* t[4 i + c], 128-bit lane l: rows 4 i .. 4 i + 3 of column 4 l + c */
+	_Pragma("GCC unroll 4") for (c = 0; c < 4; c++) {
+		__m512 v = _mm512_shuffle_f32x4(t[c], t[4 + c], 0x88);
+		__m512 w = _mm512_shuffle_f32x4(t[c], t[4 + c], 0xdd);
+		__m512 x = _mm512_shuffle_f32x4(t[8 + c], t[12 + c], 0x88);
+		__m512 y = _mm512_shuffle_f32x4(t[8 + c], t[12 + c], 0xdd);
+
+		r[c] = _mm512_shuffle_f32x4(v, x, 0x88);
+		r[4 + c] = _mm512_shuffle_f32x4(w, y, 0x88);
+		r[8 + c] = _mm512_shuffle_f32x4(v, x, 0xdd);
+		r[12 + c] = _mm512_shuffle_f32x4(w, y, 0xdd);
+	}
+}
+
+AVX512_TARGET
+static void avx512_transpose16(const float *src, size_t src_ld, float *dst, size_t dst_ld)
+{
+	__m512 r[16];
+	uint32_t i;
+
+	_Pragma("GCC unroll 16") for (i = 0; i < 16; i++)
+		r[i] = _mm512_loadu_ps(src + i * src_ld);
+	transpose16_regs(r);
+	_Pragma("GCC unroll 16") for (i = 0; i < 16; i++)
+		_mm512_storeu_ps(dst + i * dst_ld, r[i]);
+}
+
+AVX512_TARGET
+static void avx512_outer_pack_a(const uint16_t *const rows[16], uint32_t k, uint32_t kpad,
+				float *at)
+{
+	uint32_t k0, i;
+
+	for (k0 = 0; k0 < kpad; k0 += 16, at += 16 * SPU_OUTER_MT) {
+		__mmask16 m = k0 >= k ? 0 : k - k0 >= 16 ? 0xffff : (__mmask16)((1u << (k - k0)) - 1);
+		__m512 r[16];
+
+		_Pragma("GCC unroll 16") for (i = 0; i < 16; i++) {
+			__m256i h = rows[i] ? _mm256_maskz_loadu_epi16(m, rows[i] + k0)
+					    : _mm256_setzero_si256();
+
+			r[i] = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+		}
+		transpose16_regs(r);
+		_Pragma("GCC unroll 16") for (i = 0; i < 16; i++)
+			_mm512_storeu_ps(at + i * SPU_OUTER_MT, r[i]);
+	}
+}
+
+AVX512_TARGET
+static uint32_t avx512_outer_pack_w(const uint8_t *idx, const uint8_t *val, uint32_t count,
+				    uint32_t nnz_blk, uint32_t *off, float *out)
+{
+	__m512i iota = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+	__m128i sh = _mm_cvtsi32_si128(__builtin_ctz(nnz_blk));
+	__m512i bits = _mm512_setzero_si512();
+	uint32_t j;
+
+	for (j = 0; j < count; j += 16) {
+		__mmask16 m = count - j >= 16 ? 0xffff : (__mmask16)((1u << (count - j)) - 1);
+		__m512i ix = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m, idx + j));
+		__m512i v = _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, val + 2 * j));
+		__m512i blk = _mm512_srl_epi32(_mm512_add_epi32(iota, _mm512_set1_epi32((int)j)), sh);
+		__m512i k = _mm512_add_epi32(_mm512_slli_epi32(blk, 5),
+					     _mm512_and_si512(ix, _mm512_set1_epi32(31)));
+
+		bits = _mm512_or_si512(bits, ix);
+		_mm512_mask_storeu_epi32(off + j, m,
+					 _mm512_slli_epi32(k, __builtin_ctz(SPU_OUTER_MT * 4)));
+		_mm512_mask_storeu_epi32(out + j, m, _mm512_slli_epi32(v, 16));
+	}
+	return (uint32_t)_mm512_reduce_or_epi32(bits);
+}
+
 AVX512_TARGET
 static __m512i bcast32(const uint8_t *p)
 {
@@ -334,6 +484,10 @@ static void avx512_epi_bf16(const struct spu_tile *t, const float acc[][SPU_LANE
 
 const struct spu_kernels spu_kernels_avx512 = {
 	.pair_groups = 1,
+	.outer_f32 = avx512_outer_f32,
+	.transpose16 = avx512_transpose16,
+	.outer_pack_a = avx512_outer_pack_a,
+	.outer_pack_w = avx512_outer_pack_w,
 	.pack = avx512_pack,
 	.i8 = avx512_i8,
 	.bf16 = avx512_bf16,

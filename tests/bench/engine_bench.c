@@ -8,6 +8,8 @@
  * (argv[1]) and prints the same table.
  *
  * Usage: engine_bench OUT.tsv [quick]
+ * Environment: S4_BENCH_ONLY=substring runs only the shapes whose name has
+ * it; S4_BENCH_DTYPE=int8 or bf16 only that dtype.
  */
 #include <cblas.h>
 #include <dnnl.h>
@@ -225,6 +227,7 @@ int main(int argc, char **argv)
 	unsigned int nthreads = (unsigned int)sysconf(_SC_NPROCESSORS_ONLN);
 	size_t nshapes = sizeof(shapes) / sizeof(shapes[0]), i, j;
 	bool quick = argc > 2 && !strcmp(argv[2], "quick");
+	const char *only = getenv("S4_BENCH_ONLY"), *only_dt = getenv("S4_BENCH_DTYPE");
 	uint64_t rng = 1;
 	FILE *tsv;
 	int dt;
@@ -250,14 +253,19 @@ int main(int argc, char **argv)
 	       "target", "met");
 	for (i = 0; i < (quick ? 2 : nshapes); i++) {
 		const struct shape *sh = &shapes[i];
-		double ops = 2.0 * sh->m * sh->n * sh->k;
-		double blas = baseline(sh, 4, sgemm_once, &rng);
-		double dnnl = baseline(sh, 1, dnnl_once, &rng);
+		double ops = 2.0 * sh->m * sh->n * sh->k, blas, dnnl;
+
+		if (only && !strstr(sh->name, only))
+			continue;
+		blas = baseline(sh, 4, sgemm_once, &rng);
+		dnnl = baseline(sh, 1, dnnl_once, &rng);
 
 		usleep(300000);	/* let the libraries' spinning threads go idle */
 		for (dt = S4_DT_INT8; dt <= S4_DT_BF16; dt++) {
 			double dense_t = 0;
 
+			if (only_dt && strcmp(only_dt, dt == S4_DT_INT8 ? "int8" : "bf16"))
+				continue;
 			for (j = 0; j < 6; j++) {
 				struct fake_mem fm;
 				struct engine_run r = { .eng = eng, .fm = &fm };

@@ -24,18 +24,18 @@ SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 # Test programs use kselftest_harness.h, which passes parameters simple tests
 # do not use, compares int literals with unsigned values (EXPECT_EQ(0, x)),
 # and whose fixture wrapper trips gcc's -Wclobbered.
-KSFT_CFLAGS := -I$(KSFT_INC) -Itests/host -Itests/engine -Itests/guest \
+KSFT_CFLAGS := -I$(KSFT_INC) -Itests/host -Itests/engine -Itests/guest -Itests/ref \
 	-Wno-unused-parameter -Wno-sign-compare -Wno-misleading-indentation
 ifeq ($(findstring clang,$(shell $(CC) --version 2>/dev/null)),)
 KSFT_CFLAGS += -Wno-clobbered
 endif
 
-.PHONY: all module libs4 tools guest-tests host-tests userspace qemu deps \
+.PHONY: all module libs4 tools examples guest-tests host-tests userspace qemu deps \
 	check demo bench vm-run fuzz install clean
 .DEFAULT_GOAL := all
 
 all: module userspace
-userspace: libs4 tools guest-tests host-tests
+userspace: libs4 tools examples guest-tests host-tests
 
 # ---- kernel module ---------------------------------------------------------
 module:
@@ -98,11 +98,20 @@ $(BUILD)/guest/%: tests/guest/%.c tests/guest/s4_test_util.h $(BUILD)/lib/libs4.
 	@mkdir -p $(dir $@)
 	$(LINK_LIBS4) $(KSFT_CFLAGS) -lm
 guest-tests: $(GUEST_TESTS)
+# Tests checking compute results link the reference implementations.
+$(BUILD)/guest/s4_compute_test: tests/ref/s4_ref.c tests/ref/s4_ref.h
+
+# Examples: libs4 programs a person runs (the guest has them in its PATH).
+$(BUILD)/bin/s4-sparse-gemm: libs4/examples/s4-sparse-gemm.c tests/ref/s4_ref.c \
+		tests/ref/s4_ref.h $(BUILD)/lib/libs4.a
+	@mkdir -p $(dir $@)
+	$(LINK_LIBS4) -Itests/ref -lm
+examples: $(BUILD)/bin/s4-sparse-gemm
 
 # Host tests: kselftest-harness programs that run the card model, the compute
 # engine and libs4's tensor packer on the host, plainly and under ASan/UBSan.
 HOST_TEST_SRCS := $(wildcard tests/host/*_test.c tests/engine/*_test.c)
-HOST_TEST_SUPPORT := tests/engine/test_util.c
+HOST_TEST_SUPPORT := tests/engine/test_util.c tests/ref/s4_ref.c
 HOST_TEST_NAMES := $(basename $(notdir $(HOST_TEST_SRCS)))
 HOST_TESTS := $(HOST_TEST_NAMES:%=$(BUILD)/host/%) $(HOST_TEST_NAMES:%=$(BUILD)/host-asan/%)
 host_test_src = $(filter %/$(1).c,$(HOST_TEST_SRCS))
@@ -202,7 +211,7 @@ bench:
 # ---- install and clean -------------------------------------------------------
 PREFIX ?= /usr/local
 S4_PUBLIC_FIRMWARE_H := firmware/s4_types.h firmware/s4_bf16.h firmware/s4_cmd.h \
-	firmware/s4_ops.h firmware/s4_sparse.h
+	firmware/s4_ops.h firmware/s4_sparse.h firmware/s4_act.h
 install: libs4 tools
 	install -d $(DESTDIR)$(PREFIX)/include/s4 $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
 	install -m 644 libs4/include/s4/*.h $(S4_PUBLIC_FIRMWARE_H) $(DESTDIR)$(PREFIX)/include/s4/

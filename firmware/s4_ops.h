@@ -8,6 +8,10 @@
  * Conventions for every payload:
  * - Tensors are device virtual addresses. A VA of 0 means "absent" and is
  *   only allowed for optional tensors; required tensors need a non-zero VA.
+ * - Tensors live in device memory, each in one contiguous device-memory
+ *   buffer: the engines reach it through the MMU once per tensor. A tensor
+ *   in host memory, or spanning two buffers, faults (S4_ERR_MMU_FAULT);
+ *   DMA_COPY moves data between host and device memory, as on the card.
  * - Dimensions are >= 1 and <= S4_DIM_MAX, and so are derived GEMM sizes
  *   (conv: batch * out_h * out_w and the reduction length). Row strides
  *   ("ld", "strides") count elements, batch strides count bytes. Elements

@@ -11,23 +11,10 @@
 #include "act.h"
 #include "kselftest_harness.h"
 #include "s4_act_gen.h"
+#include "s4_ref.h"
 #include "test_util.h"
 
 #define ACT_BOUND	0x1p-8	/* asserted bound, bf16 accuracy */
-
-static double ref_fn(unsigned int func, double x)
-{
-	switch (func) {
-	case S4_ACT_RELU: return x > 0 || isnan(x) ? x : 0;
-	case S4_ACT_GELU: return isinf(x) ? (x > 0 ? x : 0) : 0.5 * x * (1 + erf(x / sqrt(2.0)));
-	case S4_ACT_SIGMOID: return 1 / (1 + exp(-x));
-	case S4_ACT_TANH: return tanh(x);
-	case S4_ACT_EXP: return exp(x);
-	case S4_ACT_LOG: return log(x);
-	case S4_ACT_RECIP: return 1 / x;
-	default: return 1 / sqrt(x);
-	}
-}
 
 /* Error metric of s4_act.h: |y - f| / max(|f|, floor). */
 struct act_sweep {
@@ -68,7 +55,7 @@ static double sweep_error(const struct s4_act_fn *fns, const struct act_sweep *s
 		else
 			x = s->lo + t * (s->hi - s->lo);
 		xf = (float)x;
-		f = ref_fn(s->func, xf);
+		f = s4_ref_act(s->func, xf);
 		err = fabs(s4_act_eval(&fns[s->func], xf) - f) / fmax(fabs(f), s->floor);
 		if (err > max)
 			max = err;
@@ -163,7 +150,7 @@ TEST_F(ops, act_op_all_bf16_inputs)
 		op.func = (uint16_t)func;
 		ASSERT_EQ(0, run_op(self->eng, &self->fm, S4_OP_ACT, &op, sizeof(op), NULL));
 		for (i = 0; i < 65536; i++) {
-			double x = bf16_at(in, i), f = ref_fn(func, x), y = bf16_at(out, i);
+			double x = bf16_at(in, i), f = s4_ref_act(func, x), y = bf16_at(out, i);
 
 			/* Outside the normal range only the class of the result counts. */
 			if (isnan(f) || fabs(f) >= 0x1p128 || fabs(f) < 0x1p-126) {
@@ -225,11 +212,6 @@ TEST(act_op_needs_tables)
 	s4_engine_destroy(eng);
 }
 
-static bool close_bf16(double got, double want, double abs_tol)
-{
-	return fabs(got - want) <= ldexp(fabs(want), -8) + abs_tol;
-}
-
 TEST_F(ops, eltwise_add_mul_scale)
 {
 	const uint64_t n = 100003;
@@ -261,7 +243,7 @@ TEST_F(ops, eltwise_add_mul_scale)
 			double want = kind == S4_ELTWISE_ADD ? x + y :
 				      kind == S4_ELTWISE_MUL ? x * y : x * alpha + beta;
 
-			bad += !close_bf16(bf16_at(out, i), want, 0);
+			bad += !s4_ref_bf16_close(bf16_at(out, i), want, 0);
 		}
 	}
 	EXPECT_EQ(0, bad);
@@ -273,6 +255,7 @@ TEST_F(ops, softmax_rows)
 				    .dtype = S4_DT_BF16 };
 	uint16_t *in, *out;
 	uint32_t r, c;
+	double *want;
 	int bad = 0;
 
 	op.in_va = fake_alloc(&self->fm, 2ull * op.rows * op.ld_in);
@@ -281,17 +264,14 @@ TEST_F(ops, softmax_rows)
 	out = fake_ptr(&self->fm, op.out_va);
 	fill_bf16(&self->rng, in, op.rows * op.ld_in, 20);
 	ASSERT_EQ(0, run_op(self->eng, &self->fm, S4_OP_VEC_SOFTMAX, &op, sizeof(op), NULL));
-	for (r = 0; r < op.rows; r++) {
-		double max = -INFINITY, sum = 0;
-
+	want = malloc(sizeof(double) * op.rows * op.cols);
+	ASSERT_NE(NULL, want);
+	s4_ref_softmax(in, op.rows, op.cols, op.ld_in, want);
+	for (r = 0; r < op.rows; r++)
 		for (c = 0; c < op.cols; c++)
-			max = fmax(max, bf16_at(in, r * op.ld_in + c));
-		for (c = 0; c < op.cols; c++)
-			sum += exp(bf16_at(in, r * op.ld_in + c) - max);
-		for (c = 0; c < op.cols; c++)
-			bad += !close_bf16(bf16_at(out, r * op.ld_out + c),
-					   exp(bf16_at(in, r * op.ld_in + c) - max) / sum, 1e-7);
-	}
+			bad += !s4_ref_bf16_close(bf16_at(out, r * op.ld_out + c),
+						  want[r * op.cols + c], 1e-7);
+	free(want);
 	EXPECT_EQ(0, bad);
 }
 
@@ -332,7 +312,7 @@ TEST_F(ops, layernorm_rows_gamma_beta)
 			double y = (bf16_at(in, r * op.ld_in + c) - mean) / sqrt(var + eps) *
 				   gamma[c] + beta[c];
 
-			bad += !close_bf16(bf16_at(out, r * op.ld_out + c), y, 1e-4);
+			bad += !s4_ref_bf16_close(bf16_at(out, r * op.ld_out + c), y, 1e-4);
 		}
 	}
 	EXPECT_EQ(0, bad);
@@ -367,7 +347,7 @@ TEST_F(ops, reduce_sum_max_mean)
 					acc /= 300;
 					sumabs /= 300;
 				}
-				bad += !close_bf16(bf16_at(out, o * 7 + i), acc, sumabs * 1e-6);
+				bad += !s4_ref_bf16_close(bf16_at(out, o * 7 + i), acc, sumabs * 1e-6);
 			}
 	}
 	EXPECT_EQ(0, bad);
@@ -377,7 +357,7 @@ TEST_F(ops, embed_gathers_rows)
 {
 	struct s4_op_embed op = { .rows = 50, .dim = 33, .count = 20, .table_ld = 40,
 				  .out_ld = 35, .elem_size = 2 };
-	uint16_t *table, *out;
+	uint16_t *table, *out, want[20 * 35] = { 0 };
 	uint32_t *idx, i, d;
 
 	op.table_va = fake_alloc(&self->fm, 2ull * 50 * 40);
@@ -392,9 +372,10 @@ TEST_F(ops, embed_gathers_rows)
 		idx[i] = (uint32_t)rng_range(&self->rng, 0, 49);
 	idx[0] = 49;
 	ASSERT_EQ(0, run_op(self->eng, &self->fm, S4_OP_EMBED, &op, sizeof(op), NULL));
+	ASSERT_EQ(0, s4_ref_embed(&op, table, idx, want));
 	for (i = 0; i < 20; i++)
 		for (d = 0; d < 33; d++)
-			ASSERT_EQ(idx[i] * 40 + d, out[i * 35 + d]);
+			ASSERT_EQ(want[i * 35 + d], out[i * 35 + d]);
 }
 
 TEST_F(ops, embed_out_of_range_index_fails_without_writing)
@@ -423,15 +404,15 @@ TEST_F(ops, permute_all_orders)
 {
 	static const uint32_t dims[4] = { 2, 3, 4, 5 };
 	struct s4_op_permute op = { .elem_size = 4 };
-	uint32_t *in, *out, p[4], i[4], perm_id;
+	uint32_t *in, *out, p[4], i, perm_id, want[120];
 	int bad = 0;
 
 	op.in_va = fake_alloc(&self->fm, 4 * 2 * 3 * 4 * 7);
 	op.out_va = fake_alloc(&self->fm, 4 * 120);
 	in = fake_ptr(&self->fm, op.in_va);
 	out = fake_ptr(&self->fm, op.out_va);
-	for (i[0] = 0; i[0] < 2 * 3 * 4 * 7; i[0]++)
-		in[i[0]] = i[0];
+	for (i = 0; i < 2 * 3 * 4 * 7; i++)
+		in[i] = i;
 	memcpy(op.dims, dims, sizeof(dims));
 	/* Input is [2][3][4][5] inside rows of 7: strides 84, 28, 7, 1. */
 	op.in_strides[0] = 84;
@@ -439,28 +420,18 @@ TEST_F(ops, permute_all_orders)
 	op.in_strides[2] = 7;
 	op.in_strides[3] = 1;
 	for (perm_id = 0; perm_id < 256; perm_id++) {
-		uint32_t od[4], k, o = 0;
+		uint32_t k, o;
 
 		for (k = 0; k < 4; k++)
 			p[k] = (perm_id >> (2 * k)) & 3;
 		if ((1u << p[0] | 1u << p[1] | 1u << p[2] | 1u << p[3]) != 15)
 			continue;
-		for (k = 0; k < 4; k++) {
+		for (k = 0; k < 4; k++)
 			op.perm[k] = (uint8_t)p[k];
-			od[k] = dims[p[k]];
-		}
 		ASSERT_EQ(0, run_op(self->eng, &self->fm, S4_OP_RESHAPE_PERMUTE, &op, sizeof(op), NULL));
-		for (i[0] = 0; i[0] < od[0]; i[0]++)
-			for (i[1] = 0; i[1] < od[1]; i[1]++)
-				for (i[2] = 0; i[2] < od[2]; i[2]++)
-					for (i[3] = 0; i[3] < od[3]; i[3]++, o++) {
-						uint32_t j[4], want;
-
-						for (k = 0; k < 4; k++)
-							j[p[k]] = i[k];
-						want = j[0] * 84 + j[1] * 28 + j[2] * 7 + j[3];
-						bad += out[o] != want;
-					}
+		s4_ref_permute(&op, in, want);
+		for (o = 0; o < 120; o++)
+			bad += out[o] != want[o];
 	}
 	EXPECT_EQ(0, bad);
 }

@@ -12,6 +12,7 @@
 
 #include "kselftest_harness.h"
 #include "s4/s4_tensor.h"
+#include "s4_ref.h"
 #include "test_util.h"
 
 struct epi_case {
@@ -26,57 +27,13 @@ struct gemm_case {
 	struct epi_case ep;
 };
 
-/* Host copies of the epilogue inputs, per output channel. */
-struct epi_ref {
-	double bias[4096], scale[4096];
-	struct s4_requant rq[4096];
-};
-
-static double ref_act(uint16_t act, double y)
-{
-	switch (act) {
-	case S4_ACT_RELU:
-		return y < 0 ? 0 : y;
-	case S4_ACT_GELU:
-		return 0.5 * y * (1 + erf(y / sqrt(2.0)));
-	case S4_ACT_SIGMOID:
-		return 1 / (1 + exp(-y));
-	default:
-		return y;
-	}
-}
-
-static int8_t ref_sat8(int64_t v)
-{
-	return (int8_t)(v < -128 ? -128 : v > 127 ? 127 : v);
-}
-
-/* Epilogue of one INT8 output; acc is the exact sum. */
-static int8_t ref_epi_i8(const struct epi_ref *e, const struct epi_case *c,
-			 uint32_t n, int64_t acc, int8_t res)
-{
-	int32_t v = (int32_t)(uint32_t)((uint64_t)acc + (c->bias ? (uint64_t)(int64_t)e->bias[n] : 0));
-	int64_t y = (int64_t)v * e->rq[n].mult;
-
-	if (e->rq[n].shift)
-		y = (y + ((int64_t)1 << (e->rq[n].shift - 1))) >> e->rq[n].shift;
-	y = ref_sat8(y);
-	if (c->res)
-		y = ref_sat8(y + res);
-	if (c->act == S4_ACT_RELU && y < 0)
-		y = 0;
-	return (int8_t)y;
-}
-
-static bool bf16_close(double got, double ref, double sumabs)
-{
-	return fabs(got - ref) <= ldexp(fabs(ref), -8) + ldexp(sumabs, -12) + 1e-6;
-}
-
-/* Fill bias/scale arrays on the card and their reference copies. */
+/*
+ * Fill bias/scale arrays on the card; @e points the reference at them (it
+ * reads the same inputs as the engine).
+ */
 static void make_epilogue(struct fake_mem *fm, uint64_t *rng, uint8_t dtype,
 			  const struct epi_case *c, uint32_t n, uint32_t nnz_row,
-			  struct s4_epilogue *ep, struct epi_ref *e)
+			  struct s4_epilogue *ep, struct s4_ref_epi *e)
 {
 	uint32_t i, shift = 37;
 
@@ -89,22 +46,29 @@ static void make_epilogue(struct fake_mem *fm, uint64_t *rng, uint8_t dtype,
 	if (dtype == S4_DT_INT8 || c->scale)
 		ep->scale_va = fake_alloc(fm, 8ull * n);
 	for (i = 0; i < n; i++) {
-		e->bias[i] = dtype == S4_DT_INT8 ? (double)rng_range(rng, -100000, 100000)
-						 : (double)rng_unit(rng);
-		e->scale[i] = 0.5 + (rng_unit(rng) + 1) / 2;
-		e->rq[i].mult = (int32_t)rng_range(rng, 1 << 29, 1 << 30);
-		e->rq[i].shift = i % 7 == 3 ? 0 : shift;
-		if (e->rq[i].shift == 0)
-			e->rq[i].mult = (int32_t)rng_range(rng, -2, 2);
+		double bias = dtype == S4_DT_INT8 ? (double)rng_range(rng, -100000, 100000)
+						  : (double)rng_unit(rng);
+		double scale = 0.5 + (rng_unit(rng) + 1) / 2;
+		struct s4_requant rq;
+
+		rq.mult = (int32_t)rng_range(rng, 1 << 29, 1 << 30);
+		rq.shift = i % 7 == 3 ? 0 : shift;
+		if (rq.shift == 0)
+			rq.mult = (int32_t)rng_range(rng, -2, 2);
 		if (c->bias && dtype == S4_DT_INT8)
-			((int32_t *)fake_ptr(fm, ep->bias_va))[i] = (int32_t)e->bias[i];
+			((int32_t *)fake_ptr(fm, ep->bias_va))[i] = (int32_t)bias;
 		else if (c->bias)
-			((float *)fake_ptr(fm, ep->bias_va))[i] = (float)e->bias[i];
+			((float *)fake_ptr(fm, ep->bias_va))[i] = (float)bias;
 		if (dtype == S4_DT_INT8)
-			((struct s4_requant *)fake_ptr(fm, ep->scale_va))[i] = e->rq[i];
+			((struct s4_requant *)fake_ptr(fm, ep->scale_va))[i] = rq;
 		else if (c->scale)
-			((float *)fake_ptr(fm, ep->scale_va))[i] = (float)e->scale[i];
+			((float *)fake_ptr(fm, ep->scale_va))[i] = (float)scale;
 	}
+	*e = (struct s4_ref_epi){
+		.bias = ep->bias_va ? fake_ptr(fm, ep->bias_va) : NULL,
+		.scale = ep->scale_va ? fake_ptr(fm, ep->scale_va) : NULL,
+		.act = c->act,
+	};
 }
 
 /* Random weights pruned to sparsity s by libs4; returns the packed size. */
@@ -139,38 +103,28 @@ static void fill_tensor(uint64_t *rng, uint8_t dtype, void *p, size_t n)
 
 static double elem(uint8_t dtype, const void *p, size_t i)
 {
-	return dtype == S4_DT_INT8 ? (double)((const int8_t *)p)[i] : (double)bf16_at(p, i);
+	return dtype == S4_DT_INT8 ? (double)((const int8_t *)p)[i] : s4_ref_bf16(p, i);
 }
 
-/* Compare one output element; returns 1 on mismatch (and reports it). */
-static int check_out(uint8_t dtype, const struct epi_ref *e, const struct epi_case *c,
-		     uint32_t n, double acc, double sumabs, const void *res, size_t ri,
-		     const void *out, size_t oi)
+/* Compare output element @oi of channel @n; returns 1 on mismatch (and reports it). */
+static int check_out(uint8_t dtype, const struct s4_ref_epi *e, uint32_t n, double acc,
+		     double sumabs, const void *res, size_t ri, const void *out, size_t oi)
 {
-	double got = elem(dtype, out, oi);
+	size_t es = dtype == S4_DT_INT8 ? 1 : 2;
+	double got = elem(dtype, out, oi), tol;
+	double want = s4_ref_epilogue(dtype, e, n, acc, sumabs,
+				      res ? (const uint8_t *)res + ri * es : NULL, &tol);
 
-	if (dtype == S4_DT_INT8) {
-		int8_t want = ref_epi_i8(e, c, n, (int64_t)acc,
-					 c->res ? ((const int8_t *)res)[ri] : 0);
-
-		if (got == want)
-			return 0;
-		fprintf(stderr, "# mismatch ch %u: got %g want %d\n", n, got, want);
-		return 1;
-	}
-	double y = acc * (c->scale ? e->scale[n] : 1.0) + (c->bias ? (double)(float)e->bias[n] : 0) +
-		   (c->res ? (double)bf16_at(res, ri) : 0);
-	y = ref_act(c->act, y);
-	if (bf16_close(got, y, sumabs * (c->scale ? e->scale[n] : 1.0) + fabs(e->bias[n])))
+	if (fabs(got - want) <= tol)
 		return 0;
-	fprintf(stderr, "# mismatch ch %u: got %.9g want %.9g\n", n, got, y);
+	fprintf(stderr, "# mismatch ch %u: got %.9g want %.9g\n", n, got, want);
 	return 1;
 }
 
 static int run_gemm_case(struct s4_engine *eng, const struct gemm_case *c, uint64_t seed)
 {
 	unsigned int es = c->dtype == S4_DT_INT8 ? 1 : 2;
-	uint32_t lda = c->k + c->lda_pad, ldc = c->n + c->ldc_pad, b, m, n, kk;
+	uint32_t lda = c->k + c->lda_pad, ldc = c->n + c->ldc_pad, b, m, n;
 	uint64_t a_bs = ((uint64_t)c->m * lda * es + 127) & ~63ull;
 	uint64_t c_bs = ((uint64_t)c->m * ldc * es + 127) & ~63ull;
 	struct s4_op_gemm op = {
@@ -178,8 +132,9 @@ static int run_gemm_case(struct s4_engine *eng, const struct gemm_case *c, uint6
 		.lda = lda, .ldc = ldc, .dtype = c->dtype, .sparsity = (uint8_t)c->s,
 		.a_batch_stride = a_bs, .c_batch_stride = c_bs,
 	};
-	struct epi_ref *e = calloc(1, sizeof(*e));
-	double *wd = malloc(sizeof(double) * c->n * c->k);
+	double *acc = malloc(sizeof(double) * c->m * c->n);
+	double *sumabs = malloc(sizeof(double) * c->m * c->n);
+	struct s4_ref_epi e;
 	struct fake_mem fm;
 	uint64_t rng = seed, w_bytes = 0;
 	int bad = 0, ret;
@@ -197,7 +152,7 @@ static int run_gemm_case(struct s4_engine *eng, const struct gemm_case *c, uint6
 			op.w_va = va;
 	}
 	op.w_batch_stride = c->batch > 1 ? ((w_bytes + 63) & ~63ull) : 0;
-	make_epilogue(&fm, &rng, c->dtype, &c->ep, c->n, (c->k + 31) / 32 * 32 / c->s, &op.ep, e);
+	make_epilogue(&fm, &rng, c->dtype, &c->ep, c->n, (c->k + 31) / 32 * 32 / c->s, &op.ep, &e);
 	if (c->ep.res) {
 		op.ep.res_va = fake_alloc(&fm, c_bs * c->batch);
 		op.ep.res_ld = ldc;
@@ -214,26 +169,17 @@ static int run_gemm_case(struct s4_engine *eng, const struct gemm_case *c, uint6
 		const uint8_t *out = (uint8_t *)fake_ptr(&fm, op.c_va) + b * c_bs;
 		const uint8_t *res = c->ep.res ? (uint8_t *)fake_ptr(&fm, op.ep.res_va) + b * c_bs : NULL;
 
-		ref_unpack((uint8_t *)fake_ptr(&fm, op.w_va) + b * op.w_batch_stride,
-			   c->n, c->k, c->s, c->dtype, wd);
+		s4_ref_gemm(c->dtype, c->s, c->m, c->n, c->k, a, lda,
+			    (uint8_t *)fake_ptr(&fm, op.w_va) + b * op.w_batch_stride, acc, sumabs);
 		for (m = 0; m < c->m && bad < 5; m++)
-			for (n = 0; n < c->n && bad < 5; n++) {
-				double acc = 0, sumabs = 0;
-
-				for (kk = 0; kk < c->k; kk++) {
-					double t = elem(c->dtype, a, (size_t)m * lda + kk) *
-						   wd[(size_t)n * c->k + kk];
-
-					acc += t;
-					sumabs += fabs(t);
-				}
-				bad += check_out(c->dtype, e, &c->ep, n, acc, sumabs, res,
+			for (n = 0; n < c->n && bad < 5; n++)
+				bad += check_out(c->dtype, &e, n, acc[(size_t)m * c->n + n],
+						 sumabs[(size_t)m * c->n + n], res,
 						 (size_t)m * ldc + n, out, (size_t)m * ldc + n);
-			}
 	}
 	fake_fini(&fm);
-	free(wd);
-	free(e);
+	free(sumabs);
+	free(acc);
 	return bad;
 }
 
@@ -461,7 +407,7 @@ TEST_F(spu, gemm_dense_noncanonical_order)
 			double got = elem((uint8_t)dt, fake_ptr(&fm, op.c_va), i);
 			double want = elem((uint8_t)dt, canon, i);
 
-			EXPECT_TRUE(dt == S4_DT_INT8 ? got == want : bf16_close(got, want, 1e-2))
+			EXPECT_TRUE(dt == S4_DT_INT8 ? got == want : s4_ref_bf16_close(got, want, ldexp(1e-2, -12) + 1e-6))
 				TH_LOG("dtype %u out %u: %g vs %g", dt, i, got, want);
 		}
 		free(canon);
@@ -486,8 +432,7 @@ static int run_conv_case(struct s4_engine *eng, const struct conv_case *cc,
 	unsigned int es = dtype == S4_DT_INT8 ? 1 : 2;
 	uint32_t oh = out_dim(cc->h, cc->kh, cc->stride, cc->pad, cc->dil);
 	uint32_t ow = out_dim(cc->w, cc->kw, cc->stride, cc->pad, cc->dil);
-	uint32_t cg = cc->c / cc->groups, ocg = cc->oc / cc->groups;
-	uint32_t k = cc->kh * cc->kw * cg;
+	uint32_t k = cc->kh * cc->kw * (cc->c / cc->groups);
 	uint64_t xn = (uint64_t)cc->batch * cc->h * cc->w * cc->c;
 	uint64_t yn = (uint64_t)cc->batch * oh * ow * cc->oc;
 	struct s4_op_conv2d op = {
@@ -499,11 +444,11 @@ static int run_conv_case(struct s4_engine *eng, const struct conv_case *cc,
 		.dil_h = (uint16_t)cc->dil, .dil_w = (uint16_t)cc->dil,
 		.dtype = dtype, .sparsity = (uint8_t)s,
 	};
-	struct epi_ref *e = calloc(1, sizeof(*e));
-	double *wd = malloc(sizeof(double) * cc->oc * k);
+	double *acc = malloc(sizeof(double) * yn), *sumabs = malloc(sizeof(double) * yn);
+	struct s4_ref_epi e;
 	struct fake_mem fm;
-	uint64_t rng = seed, p;
-	const void *x, *y, *res = NULL;
+	uint64_t rng = seed, i;
+	const void *y, *res = NULL;
 	int bad = 0, ret;
 
 	fake_init(&fm, (xn + 2 * yn) * es + (uint64_t)cc->oc * k * es * 2 + 65536 + 24ull * cc->oc);
@@ -511,7 +456,7 @@ static int run_conv_case(struct s4_engine *eng, const struct conv_case *cc,
 	op.y_va = fake_alloc(&fm, yn * es);
 	fill_tensor(&rng, dtype, fake_ptr(&fm, op.x_va), xn);
 	make_weights(&fm, &rng, dtype, cc->oc, k, s, &op.w_va);
-	make_epilogue(&fm, &rng, dtype, &ec, cc->oc, (k + 31) / 32 * 32 / s, &op.ep, e);
+	make_epilogue(&fm, &rng, dtype, &ec, cc->oc, (k + 31) / 32 * 32 / s, &op.ep, &e);
 	if (ec.res) {
 		op.ep.res_va = fake_alloc(&fm, yn * es);
 		fill_tensor(&rng, dtype, fake_ptr(&fm, op.ep.res_va), yn);
@@ -522,39 +467,13 @@ static int run_conv_case(struct s4_engine *eng, const struct conv_case *cc,
 		fprintf(stderr, "# conv exec failed: %d\n", ret);
 		bad = 1;
 	}
-	ref_unpack(fake_ptr(&fm, op.w_va), cc->oc, k, s, dtype, wd);
-	x = fake_ptr(&fm, op.x_va);
+	s4_ref_conv2d(&op, fake_ptr(&fm, op.x_va), fake_ptr(&fm, op.w_va), acc, sumabs);
 	y = fake_ptr(&fm, op.y_va);
-	for (p = 0; p < (uint64_t)cc->batch * oh * ow && !ret && bad < 5; p++) {
-		uint32_t b = (uint32_t)(p / (oh * ow)), oy = (uint32_t)(p / ow % oh);
-		uint32_t ox = (uint32_t)(p % ow), o, ky, kx, ci;
-
-		for (o = 0; o < cc->oc && bad < 5; o++) {
-			uint32_t g = o / ocg;
-			double acc = 0, sumabs = 0;
-
-			for (ky = 0; ky < cc->kh; ky++)
-				for (kx = 0; kx < cc->kw; kx++)
-					for (ci = 0; ci < cg; ci++) {
-						int64_t iy = (int64_t)oy * cc->stride + ky * cc->dil - cc->pad;
-						int64_t ix = (int64_t)ox * cc->stride + kx * cc->dil - cc->pad;
-						double t;
-
-						if (iy < 0 || iy >= cc->h || ix < 0 || ix >= cc->w)
-							continue;
-						t = elem(dtype, x, (((size_t)b * cc->h + iy) * cc->w + ix) *
-								   cc->c + g * cg + ci) *
-						    wd[(size_t)o * k + (ky * cc->kw + kx) * cg + ci];
-						acc += t;
-						sumabs += fabs(t);
-					}
-			bad += check_out(dtype, e, &ec, o, acc, sumabs, res, p * cc->oc + o,
-					 y, p * cc->oc + o);
-		}
-	}
+	for (i = 0; i < yn && !ret && bad < 5; i++)
+		bad += check_out(dtype, &e, (uint32_t)(i % cc->oc), acc[i], sumabs[i], res, i, y, i);
 	fake_fini(&fm);
-	free(wd);
-	free(e);
+	free(sumabs);
+	free(acc);
 	return bad;
 }
 

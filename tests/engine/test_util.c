@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "s4_act_gen.h"
-#include "s4_sparse.h"
 #include "test_util.h"
 
 static int fake_map(void *opaque, uint64_t va, uint64_t len, int write, void **host)
@@ -136,29 +135,4 @@ void fill_bf16(uint64_t *rng, uint16_t *p, size_t n, float scale)
 
 	for (i = 0; i < n; i++)
 		p[i] = s4_f32_to_bf16(rng_unit(rng) * scale);
-}
-
-void ref_unpack(const void *packed, uint32_t n, uint32_t k, uint32_t s,
-		unsigned int dtype, double *dense)
-{
-	unsigned int es = dtype == S4_DT_INT8 ? 1 : 2;
-	struct s4_sparse_geom g;
-	const uint8_t *val = packed, *idx;
-	uint32_t nnz = S4_SPARSE_BLOCK / s, row, b, j;
-	uint64_t e = 0;
-
-	if (s4_sparse_geometry(n, k, s, es, &g))
-		abort();
-	idx = val + g.idx_off;
-	memset(dense, 0, sizeof(double) * n * k);
-	for (row = 0; row < n; row++)
-		for (b = 0; b < (k + 31) / 32; b++)
-			for (j = 0; j < nnz; j++, e++) {
-				uint32_t kk = b * 32 + idx[e];
-
-				if (kk >= k)
-					continue;
-				dense[(size_t)row * k + kk] += es == 1 ?
-					(double)(int8_t)val[e] : (double)bf16_at(val, e);
-			}
 }

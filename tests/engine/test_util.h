@@ -55,8 +55,4 @@ static inline float bf16_at(const void *p, size_t i)
 	return s4_bf16_to_f32(((const uint16_t *)p)[i]);
 }
 
-/* Dense expansion of a packed [n][k] tensor, as doubles (reference side). */
-void ref_unpack(const void *packed, uint32_t n, uint32_t k, uint32_t s,
-		unsigned int dtype, double *dense);
-
 #endif /* S4_TEST_UTIL_H */

@@ -5,3 +5,6 @@ s4-smi
 echo
 echo "== s4-smi -q: each card as libs4 queries it"
 s4-smi -q
+echo
+echo "== s4-sparse-gemm: a BERT-base FFN GEMM at sparsity 1..32 on card 0, checked against the CPU"
+s4-sparse-gemm

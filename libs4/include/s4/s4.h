@@ -386,6 +386,283 @@ int s4_wait(struct s4_device *dev, struct s4_sync sync, int64_t deadline_ns,
 /* Text for a card error code (enum s4_err in firmware/s4_regs.h); never NULL. */
 const char *s4_card_strerror(uint32_t card_err);
 
+/* ---- compute packets -------------------------------------------------------- */
+
+/*
+ * Appenders for the packets of the card's compute engines: the sparse
+ * processing unit (GEMM, conv2d), the activation engine, the vector
+ * processor, the embedding unit and the memory reshape engine. The packet
+ * formats and the exact math of each op are in s4_ops.h (installed beside
+ * this header); the activation functions are enum s4_act_func of s4_act.h.
+ *
+ * Common rules, checked by every appender below (which, like the others,
+ * either appends the whole packet or changes nothing):
+ * - Tensors are struct s4_addr. An optional tensor is absent when its
+ *   address is { NULL, 0 } (s4_va_addr(0)); a required one may not be.
+ * - The compute engines read and write device memory only: a tensor in a
+ *   host-memory BO is -EINVAL (move data with s4_cmdbuf_copy() first). A
+ *   raw VA is not checked; a VA outside device memory or the address space
+ *   fails the job with -EFAULT.
+ * - libs4 computes the bytes each tensor spans (strides and batches
+ *   included) and checks them against the BO: -ERANGE if they do not fit.
+ * - Everything the card would reject with S4_ERR_BAD_ARG that can be known
+ *   without reading card memory is -EINVAL here: dtypes, sparsities not in
+ *   {1, 2, 4, 8, 16, 32}, dimensions of 0 or above S4_DIM_MAX, row strides
+ *   smaller than the row, misaligned tensors (VAs aligned to the element
+ *   size; bias, scale, gamma and beta arrays and embedding indices to 4
+ *   bytes), sizes that overflow. What lives in card memory (weight indices,
+ *   requant shifts, embedding indices) is checked by the card when the job
+ *   runs: the job then fails with -EIO and S4_ERR_BAD_ARG.
+ * - Fields documented "0: default" take that default; all other fields
+ *   are passed through as given.
+ */
+#include "s4_ops.h"	/* enum s4_dtype, s4_eltwise_op, s4_reduce_op, struct s4_requant */
+#include "s4_act.h"	/* enum s4_act_func */
+
+/**
+ * struct s4_epilogue_desc - fused epilogue of a GEMM or conv2d (s4_ops.h)
+ * @bias: optional [n] int32 (INT8) or fp32 (BF16), added to the accumulator
+ * @scale: INT8: required [n] struct s4_requant; BF16: optional [n] fp32
+ * @res: optional residual in the output's dtype and layout, added last
+ * @res_ld: GEMM: elements between residual rows, 0: the output's ldc
+ *	(conv2d: must be 0, the residual is laid out like the output)
+ * @res_batch_stride: GEMM: bytes between residual batches (0 broadcasts
+ *	one residual to every batch); conv2d: must be 0
+ * @act: enum s4_act_func applied last; INT8 allows only NONE and RELU
+ */
+struct s4_epilogue_desc {
+	struct s4_addr bias;
+	struct s4_addr scale;
+	struct s4_addr res;
+	uint32_t res_ld;
+	uint64_t res_batch_stride;
+	uint16_t act;
+};
+
+/**
+ * struct s4_gemm_desc - shape of a sparse GEMM, C = epilogue(A x W^T)
+ * @dtype: S4_DT_INT8 or S4_DT_BF16 (A, W and C)
+ * @sparsity: of the packed weights W (s4_tensor.h): 1, 2, 4, 8, 16 or 32
+ * @m: rows of A and C
+ * @n: output channels: rows of W, columns of C
+ * @k: reduction length: columns of A and W
+ * @batch: independent products, 0: one
+ * @lda: elements between rows of A, 0: k
+ * @ldc: elements between rows of C, 0: n
+ * @a_batch_stride: bytes between batches of A (0 broadcasts one A)
+ * @w_batch_stride: bytes between batches of W (0 broadcasts one W)
+ * @c_batch_stride: bytes between batches of C, 0: m * ldc elements
+ */
+struct s4_gemm_desc {
+	uint8_t dtype;
+	uint8_t sparsity;
+	uint32_t m;
+	uint32_t n;
+	uint32_t k;
+	uint32_t batch;
+	uint32_t lda;
+	uint32_t ldc;
+	uint64_t a_batch_stride;
+	uint64_t w_batch_stride;
+	uint64_t c_batch_stride;
+};
+
+/*
+ * S4_OP_SPU_GEMM: for each batch, @c = epilogue(@a x W^T) where @w holds W
+ * packed by s4_tensor_prune() / s4_tensor_pack() with @d's n, k, sparsity
+ * and dtype (its size is s4_tensor_packed_size()). @ep may be NULL for no
+ * epilogue, which only BF16 allows (INT8 needs its requantization).
+ */
+int s4_cmdbuf_gemm(struct s4_cmdbuf *cb, struct s4_addr c, struct s4_addr a,
+		   struct s4_addr w, const struct s4_gemm_desc *d,
+		   const struct s4_epilogue_desc *ep);
+
+/**
+ * struct s4_conv2d_desc - shape of a sparse NHWC convolution
+ * @dtype: S4_DT_INT8 or S4_DT_BF16
+ * @sparsity: of the packed weights: 1, 2, 4, 8, 16 or 32
+ * @batch: images, 0: one
+ * @in_h: input height
+ * @in_w: input width
+ * @in_c: input channels, a multiple of @groups
+ * @out_c: output channels, a multiple of @groups
+ * @groups: channel groups, 0: one (depthwise: @in_c)
+ * @kernel_h: kernel height
+ * @kernel_w: kernel width
+ * @stride_h: vertical stride, 0: one
+ * @stride_w: horizontal stride, 0: one
+ * @pad_h: zero rows above and below the input
+ * @pad_w: zero columns left and right of the input
+ * @dil_h: vertical dilation, 0: one
+ * @dil_w: horizontal dilation, 0: one
+ *
+ * X is [batch][in_h][in_w][in_c], Y is [batch][out_h][out_w][out_c] (see
+ * s4_conv2d_out_size()), both dense. W is a packed [out_c][K] tensor with
+ * K = kernel_h * kernel_w * (in_c / groups), reduction index
+ * (kh * kernel_w + kw) * (in_c / groups) + c (OHWI order).
+ */
+struct s4_conv2d_desc {
+	uint8_t dtype;
+	uint8_t sparsity;
+	uint32_t batch;
+	uint32_t in_h;
+	uint32_t in_w;
+	uint32_t in_c;
+	uint32_t out_c;
+	uint32_t groups;
+	uint16_t kernel_h;
+	uint16_t kernel_w;
+	uint16_t stride_h;
+	uint16_t stride_w;
+	uint16_t pad_h;
+	uint16_t pad_w;
+	uint16_t dil_h;
+	uint16_t dil_w;
+};
+
+/*
+ * The output size of @d: (in + 2 pad - dil (kernel - 1) - 1) / stride + 1
+ * per axis. -EINVAL if the dilated kernel does not fit the padded input or
+ * the kernel is empty.
+ */
+int s4_conv2d_out_size(const struct s4_conv2d_desc *d, uint32_t *out_h, uint32_t *out_w);
+
+/*
+ * S4_OP_SPU_CONV2D: @y = epilogue(conv2d(@x, @w)) with the shape of @d. @ep
+ * as for s4_cmdbuf_gemm() (res_ld and res_batch_stride must be 0).
+ */
+int s4_cmdbuf_conv2d(struct s4_cmdbuf *cb, struct s4_addr y, struct s4_addr x,
+		     struct s4_addr w, const struct s4_conv2d_desc *d,
+		     const struct s4_epilogue_desc *ep);
+
+/*
+ * S4_OP_ACT: @out[i] = @func(@in[i]) for @count BF16 elements, with the
+ * activation tables of the card's firmware (accuracy in s4_act.h). @func is
+ * an enum s4_act_func other than S4_ACT_NONE.
+ */
+int s4_cmdbuf_act(struct s4_cmdbuf *cb, struct s4_addr out, struct s4_addr in,
+		  uint64_t count, uint16_t func);
+
+/*
+ * S4_OP_VEC_ELTWISE with S4_ELTWISE_ADD or S4_ELTWISE_MUL: @out = @a op @b
+ * over @count BF16 elements (fp32 math).
+ */
+int s4_cmdbuf_eltwise(struct s4_cmdbuf *cb, enum s4_eltwise_op op, struct s4_addr out,
+		      struct s4_addr a, struct s4_addr b, uint64_t count);
+
+/*
+ * S4_OP_VEC_ELTWISE with S4_ELTWISE_SCALE: @out = @a * @alpha + @beta over
+ * @count BF16 elements. @alpha and @beta must be finite.
+ */
+int s4_cmdbuf_scale(struct s4_cmdbuf *cb, struct s4_addr out, struct s4_addr a,
+		    uint64_t count, float alpha, float beta);
+
+/**
+ * struct s4_rows_desc - a BF16 matrix processed row by row
+ * @rows: rows
+ * @cols: elements per row
+ * @ld_in: elements between input rows, 0: cols
+ * @ld_out: elements between output rows, 0: cols
+ */
+struct s4_rows_desc {
+	uint32_t rows;
+	uint32_t cols;
+	uint32_t ld_in;
+	uint32_t ld_out;
+};
+
+/* S4_OP_VEC_SOFTMAX: softmax of each row of @in (BF16, fp32 math) to @out. */
+int s4_cmdbuf_softmax(struct s4_cmdbuf *cb, struct s4_addr out, struct s4_addr in,
+		      const struct s4_rows_desc *d);
+
+/*
+ * S4_OP_VEC_LAYERNORM: per row, (x - mean) / sqrt(var + @eps) * gamma + beta
+ * (BF16, fp32 math). @gamma and @beta are optional [cols] fp32 arrays;
+ * @eps must be finite and >= 0.
+ */
+int s4_cmdbuf_layernorm(struct s4_cmdbuf *cb, struct s4_addr out, struct s4_addr in,
+			struct s4_addr gamma, struct s4_addr beta,
+			const struct s4_rows_desc *d, float eps);
+
+/*
+ * S4_OP_VEC_REDUCE: @out[o][i] = op over a of @in[o][a][i], a dense BF16
+ * [@outer][@axis][@inner] tensor (fp32 accumulation in index order).
+ */
+int s4_cmdbuf_reduce(struct s4_cmdbuf *cb, enum s4_reduce_op op, struct s4_addr out,
+		     struct s4_addr in, uint32_t outer, uint32_t axis, uint32_t inner);
+
+/**
+ * struct s4_embed_desc - an embedding lookup
+ * @rows: rows of the table
+ * @dim: elements per row
+ * @count: indices (uint32), and rows of the output
+ * @table_ld: elements between table rows, 0: dim
+ * @out_ld: elements between output rows, 0: dim
+ * @elem_size: bytes per element: 1, 2, 4 or 8
+ */
+struct s4_embed_desc {
+	uint32_t rows;
+	uint32_t dim;
+	uint32_t count;
+	uint32_t table_ld;
+	uint32_t out_ld;
+	uint8_t elem_size;
+};
+
+/*
+ * S4_OP_EMBED: @out[i][:] = @table[@idx[i]][:]. An index >= rows fails the
+ * job with -EIO and S4_ERR_BAD_ARG before anything is written.
+ */
+int s4_cmdbuf_embed(struct s4_cmdbuf *cb, struct s4_addr out, struct s4_addr table,
+		    struct s4_addr idx, const struct s4_embed_desc *d);
+
+/**
+ * struct s4_permute_desc - a 4-d transpose
+ * @dims: input dimensions (unused leading ones are 1)
+ * @in_strides: elements between consecutive indices of each input dim (see
+ *	s4_dense_strides())
+ * @perm: output dim i is input dim perm[i]; a permutation of 0..3
+ * @elem_size: bytes per element: 1, 2, 4 or 8
+ */
+struct s4_permute_desc {
+	uint32_t dims[S4_RESHAPE_DIMS];
+	uint32_t in_strides[S4_RESHAPE_DIMS];
+	uint8_t perm[S4_RESHAPE_DIMS];
+	uint8_t elem_size;
+};
+
+/*
+ * Row-major strides (in elements) of a dense tensor of @dims. -EINVAL if an
+ * element count overflows 32 bits or a dim is 0.
+ */
+int s4_dense_strides(const uint32_t dims[S4_RESHAPE_DIMS], uint32_t strides[S4_RESHAPE_DIMS]);
+
+/*
+ * S4_OP_RESHAPE_PERMUTE: @out is the dense tensor of dims[perm[0..3]] with
+ * out[i0][i1][i2][i3] = in[j], j[perm[d]] = i[d].
+ */
+int s4_cmdbuf_permute(struct s4_cmdbuf *cb, struct s4_addr out, struct s4_addr in,
+		      const struct s4_permute_desc *d);
+
+/**
+ * struct s4_strided_desc - a 4-d strided copy
+ * @dims: the index space (unused leading dims are 1)
+ * @in_strides: elements, may be 0 (broadcast)
+ * @out_strides: elements; the index space may not hold more elements than
+ *	the output span (so 0 only on dims of 1)
+ * @elem_size: bytes per element: 1, 2, 4 or 8
+ */
+struct s4_strided_desc {
+	uint32_t dims[S4_RESHAPE_DIMS];
+	uint32_t in_strides[S4_RESHAPE_DIMS];
+	uint32_t out_strides[S4_RESHAPE_DIMS];
+	uint8_t elem_size;
+};
+
+/* S4_OP_RESHAPE_STRIDED: out[sum(i[d] out_strides[d])] = in[sum(i[d] in_strides[d])]. */
+int s4_cmdbuf_strided_copy(struct s4_cmdbuf *cb, struct s4_addr out, struct s4_addr in,
+			   const struct s4_strided_desc *d);
+
 #ifdef __cplusplus
 }
 #endif

@@ -19,6 +19,7 @@
 #include "s4_gem.h"
 #include "s4_hw.h"
 #include "s4_irq.h"
+#include "s4_prime.h"
 #include "s4_job.h"
 #include "s4_ring.h"
 #include "s4_sysfs.h"
@@ -171,6 +172,7 @@ static const struct drm_driver s4_drm_driver = {
 	.postclose = s4_postclose,
 	.show_fdinfo = s4_show_fdinfo,
 	.gem_create_object = s4_gem_create_object,
+	.gem_prime_import = s4_gem_prime_import,
 	.gem_prime_import_sg_table = drm_gem_shmem_prime_import_sg_table,
 	.fops = &s4_accel_fops,
 	.ioctls = s4_drm_ioctls,

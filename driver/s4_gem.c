@@ -16,6 +16,7 @@
 #include <drm/s4_accel.h>
 
 #include "s4_gem.h"
+#include "s4_prime.h"
 #include "s4_vm.h"
 
 /**
@@ -240,12 +241,6 @@ static int s4_dev_bo_mmap(struct drm_gem_object *obj, struct vm_area_struct *vma
 	pfn = ((sdev->mem_bar + bo->dev_offset) >> PAGE_SHIFT) + vma->vm_pgoff;
 	return io_remap_pfn_range(vma, vma->vm_start, pfn,
 				  vma->vm_end - vma->vm_start, vma->vm_page_prot);
-}
-
-static struct dma_buf *s4_dev_bo_export(struct drm_gem_object *obj, int flags)
-{
-	drm_dbg(obj->dev, "device-memory BOs cannot be exported\n");
-	return ERR_PTR(-EOPNOTSUPP);
 }
 
 static const struct vm_operations_struct s4_dev_bo_vm_ops = {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * PRIME: a host BO exported as a dma-buf and imported by another open of the
- * card, or by the other card, which then copies data through it.
+ * PRIME: a BO of either placement exported as a dma-buf and imported by
+ * another open of the card, or by the other card (peer to peer, for device
+ * memory), which then copies data through it.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -21,10 +22,23 @@ FIXTURE(prime) {
 	int fd;
 };
 
+FIXTURE_VARIANT(prime) {
+	enum s4_placement placement;
+};
+
+FIXTURE_VARIANT_ADD(prime, host) {
+	.placement = S4_PLACEMENT_HOST,
+};
+
+FIXTURE_VARIANT_ADD(prime, device) {
+	.placement = S4_PLACEMENT_DEVICE,
+};
+
 FIXTURE_SETUP(prime)
 {
 	ASSERT_EQ(0, s4_open_index(0, &self->exp));
-	ASSERT_EQ(0, s4t_bo(self->exp, SIZE, S4_PLACEMENT_HOST, &self->shared, &self->shared_map));
+	ASSERT_EQ(0, s4t_bo(self->exp, SIZE, variant->placement, &self->shared,
+			    &self->shared_map));
 	ASSERT_EQ(0, s4_bo_export(self->shared, &self->fd));
 }
 
@@ -80,7 +94,7 @@ TEST_F(prime, another_open_of_the_card_copies_through_an_imported_bo)
 	ASSERT_EQ(0, s4_open_index(0, &imp_dev));
 	ASSERT_EQ(0, s4_bo_import(imp_dev, self->fd, &imp));
 	EXPECT_EQ(s4_bo_size(self->shared), s4_bo_size(imp));
-	EXPECT_EQ(S4_PLACEMENT_HOST, s4_bo_placement(imp));
+	EXPECT_EQ(variant->placement, s4_bo_placement(imp));
 	EXPECT_NE(0, s4_bo_va(imp));
 	copy_through(_metadata, imp_dev, imp);
 	check_copied(_metadata, self);
@@ -155,19 +169,6 @@ TEST_F(prime, imported_bo_outlives_the_exporters_handle)
 	EXPECT_EQ(-1, s4t_find_not(map, 0x77, s4_bo_size(imp)));
 	s4_bo_free(imp);
 	s4_close(imp_dev);
-}
-
-TEST_F(prime, device_bo_exports_or_says_eopnotsupp)
-{
-	struct s4_bo *bo;
-	int fd = -1, ret;
-
-	ASSERT_EQ(0, s4_bo_create(self->exp, PAGE, S4_PLACEMENT_DEVICE, &bo));
-	ret = s4_bo_export(bo, &fd);
-	EXPECT_TRUE(ret == 0 || ret == -EOPNOTSUPP) TH_LOG("%s", s4_strerror(ret));
-	if (!ret)
-		close(fd);
-	s4_bo_free(bo);
 }
 
 TEST_F(prime, importing_a_file_that_is_not_a_dmabuf_is_einval)

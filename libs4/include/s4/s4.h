@@ -171,8 +171,10 @@ int s4_bo_map(struct s4_bo *bo, void **ptr);
 
 /*
  * Exports @bo as a dma-buf file descriptor (close-on-exec, read/write) in
- * *@fd, which the caller closes. Host-memory BOs can always be exported;
- * device-memory BOs may fail with -EOPNOTSUPP.
+ * *@fd, which the caller closes. Both placements can be exported: another
+ * open of the same card gets the BO itself; another card reaches a device
+ * BO peer to peer through this card's memory BAR (its jobs can DMA to and
+ * from it; its compute packets need the data in its own device memory).
  */
 int s4_bo_export(struct s4_bo *bo, int *fd);
 

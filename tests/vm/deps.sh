@@ -75,7 +75,7 @@ KDIR=$CACHE/kernel/$KVER
 if [ ! -f "$KDIR/.done" ]; then
 	say "fetching linux-image-$KVER"
 	rm -rf "$KDIR" && mkdir -p "$KDIR/deb"
-	(cd "$KDIR/deb" && apt-get download -qq "linux-image-$KVER-unsigned")
+	(cd "$KDIR/deb" && apt-get download -qq -o APT::Sandbox::User=root "linux-image-$KVER-unsigned")
 	dpkg -x "$KDIR"/deb/*.deb "$KDIR/root"
 	rm -rf "$KDIR/deb"
 	touch "$KDIR/.done"
@@ -87,7 +87,7 @@ SRC=$CACHE/linux-source
 if [ ! -f "$SRC/.done" ]; then
 	say "extracting kselftest harness and checkpatch from linux-source-6.12"
 	rm -rf "$SRC" && mkdir -p "$SRC/deb"
-	(cd "$SRC/deb" && apt-get download -qq linux-source-6.12)
+	(cd "$SRC/deb" && apt-get download -qq -o APT::Sandbox::User=root linux-source-6.12)
 	dpkg-deb --fsys-tarfile "$SRC"/deb/*.deb |
 		tar -xO --wildcards './usr/src/linux-source-6.12.tar.xz' |
 		tar -xJ -C "$SRC" --strip-components=1 --wildcards \
@@ -106,7 +106,7 @@ if [ ! -f "$QSRC/.done" ]; then
 	[ -n "$QVER" ] || { echo "deps: no QEMU 10.0 source package in apt sources" >&2; exit 1; }
 	say "fetching qemu $QVER source"
 	rm -rf "$QSRC" "$CACHE/qemu-dl" && mkdir -p "$CACHE/qemu-dl"
-	(cd "$CACHE/qemu-dl" && apt-get source -qq --download-only "qemu=$QVER" &&
+	(cd "$CACHE/qemu-dl" && apt-get source -qq -o APT::Sandbox::User=root --download-only "qemu=$QVER" &&
 		dpkg-source -x --no-check ./*.dsc "$QSRC" >/dev/null)
 	rm -rf "$CACHE/qemu-dl"
 	touch "$QSRC/.done"

@@ -157,12 +157,14 @@ static int s4_vm_insert(struct s4_vm *vm, struct drm_mm_node *node, u64 size)
 					  S4_MMU_PAGE_SIZE, 0, DRM_MM_INSERT_BEST);
 }
 
-/* Map host pages (already DMA-mapped for the card) at a new VA. */
-int s4_vm_map_sgt(struct s4_vm *vm, struct drm_mm_node *node,
-		  struct sg_table *sgt, u64 size)
+/* Gives the leaf entry of page @i of a new mapping, or 0 past its end. */
+typedef u64 (*s4_vm_pte_fn)(void *src, u64 i);
+
+/* Map @size bytes at a new VA, page by page as @pte_of says. */
+static int s4_vm_map(struct s4_vm *vm, struct drm_mm_node *node, u64 size,
+		     s4_vm_pte_fn pte_of, void *src)
 {
-	struct sg_dma_page_iter iter;
-	u64 va, end;
+	u64 i, entry;
 	u64 *pte;
 	int ret;
 
@@ -170,62 +172,55 @@ int s4_vm_map_sgt(struct s4_vm *vm, struct drm_mm_node *node,
 	ret = s4_vm_insert(vm, node, size);
 	if (ret)
 		goto unlock;
-	va = node->start;
-	end = va + size;
-	for_each_sgtable_dma_page(sgt, &iter, 0) {
-		if (va >= end)
-			break;
-		pte = s4_vm_pte(vm, va, true);
+	for (i = 0; i < size; i += S4_MMU_PAGE_SIZE) {
+		entry = pte_of(src, i / S4_MMU_PAGE_SIZE);
+		pte = entry ? s4_vm_pte(vm, node->start + i, true) : NULL;
 		if (!pte) {
-			ret = -ENOMEM;
-			goto unmap;
+			ret = entry ? -ENOMEM : -EINVAL;
+			s4_vm_clear(vm, node->start, i);
+			drm_mm_remove_node(node);
+			goto unlock;
 		}
-		WRITE_ONCE(*pte, (sg_page_iter_dma_address(&iter) & S4_PTE_ADDR_MASK) |
-			   S4_PTE_WRITE | S4_PTE_VALID);
-		va += S4_MMU_PAGE_SIZE;
+		WRITE_ONCE(*pte, entry);
 	}
-	if (va < end) {
-		ret = -EINVAL;
-		goto unmap;
-	}
-	mutex_unlock(&vm->lock);
-	return 0;
-
-unmap:
-	s4_vm_clear(vm, node->start, va - node->start);
-	drm_mm_remove_node(node);
 unlock:
 	mutex_unlock(&vm->lock);
 	return ret;
+}
+
+static u64 s4_vm_sgt_pte(void *src, u64 i)
+{
+	struct sg_dma_page_iter *iter = src;
+
+	if (!__sg_page_iter_dma_next(iter))
+		return 0;
+	return (sg_page_iter_dma_address(iter) & S4_PTE_ADDR_MASK) |
+	       S4_PTE_WRITE | S4_PTE_VALID;
+}
+
+/* Map host pages (already DMA-mapped for the card) at a new VA. */
+int s4_vm_map_sgt(struct s4_vm *vm, struct drm_mm_node *node,
+		  struct sg_table *sgt, u64 size)
+{
+	struct sg_dma_page_iter iter;
+
+	__sg_page_iter_start(&iter.base, sgt->sgl, sgt->nents, 0);
+	return s4_vm_map(vm, node, size, s4_vm_sgt_pte, &iter);
+}
+
+static u64 s4_vm_devmem_pte(void *src, u64 i)
+{
+	u64 offset = *(u64 *)src + i * S4_MMU_PAGE_SIZE;
+
+	return (offset & S4_PTE_ADDR_MASK) | S4_PTE_DEVMEM | S4_PTE_WRITE |
+	       S4_PTE_VALID;
 }
 
 /* Map [offset, offset + size) of device memory at a new VA. */
 int s4_vm_map_devmem(struct s4_vm *vm, struct drm_mm_node *node,
 		     u64 offset, u64 size)
 {
-	u64 va, i;
-	u64 *pte;
-	int ret;
-
-	mutex_lock(&vm->lock);
-	ret = s4_vm_insert(vm, node, size);
-	if (ret)
-		goto unlock;
-	va = node->start;
-	for (i = 0; i < size; i += S4_MMU_PAGE_SIZE) {
-		pte = s4_vm_pte(vm, va + i, true);
-		if (!pte) {
-			s4_vm_clear(vm, va, i);
-			drm_mm_remove_node(node);
-			ret = -ENOMEM;
-			goto unlock;
-		}
-		WRITE_ONCE(*pte, ((offset + i) & S4_PTE_ADDR_MASK) |
-			   S4_PTE_DEVMEM | S4_PTE_WRITE | S4_PTE_VALID);
-	}
-unlock:
-	mutex_unlock(&vm->lock);
-	return ret;
+	return s4_vm_map(vm, node, size, s4_vm_devmem_pte, &offset);
 }
 
 void s4_vm_unmap(struct s4_vm *vm, struct drm_mm_node *node)

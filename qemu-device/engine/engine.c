@@ -3,6 +3,7 @@
  * Engine front end: lifetime, packet decoding and validation, dispatch to
  * the op implementations, and memory mapping on their behalf.
  */
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -197,7 +198,12 @@ struct s4_engine *s4_engine_create_isa(unsigned int nthreads, enum s4_engine_isa
 		return NULL;
 	if (!nthreads) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		cpu_set_t set;
 
+		/* The CPUs this process may run on, if fewer (taskset, cgroups). */
+		if (!sched_getaffinity(0, sizeof(set), &set) && CPU_COUNT(&set) > 0 &&
+		    CPU_COUNT(&set) < n)
+			n = CPU_COUNT(&set);
 		nthreads = n > 0 && n < 1024 ? (unsigned int)n : 1;
 	}
 	eng = calloc(1, sizeof(*eng));

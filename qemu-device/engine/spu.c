@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * SPU job driver. A problem runs in three parallel phases: pack the weight
+ * SPU job driver. A problem runs in parallel phases: pack the weight
  * panels and per-channel epilogue parameters (checking every index and
- * requant shift), then per chunk of rows pack A and compute tiles of
- * ROW_BLOCK rows x GROUP_BLOCK lane groups. Sparse BF16 jobs use the
+ * requant shift) together with the first chunk of rows of A, compute tiles
+ * of ROW_BLOCK rows x up to GROUP_BLOCK lane groups, then for any further
+ * chunk of rows pack A and compute. s = 1 is packed for the dense kernels
+ * on the assumption that the indices are in order, checked while packing
+ * (the job is repacked sparse if not). Sparse BF16 jobs use the
  * outer-product kernels instead when the kernel set has them (spu_run_outer).
  */
 #include <stdatomic.h>
@@ -15,8 +18,9 @@
 #include "s4_sparse.h"
 #include "spu.h"
 
+
 #define ROW_BLOCK	(4 * SPU_ROWS)	/* rows per compute item */
-#define GROUP_BLOCK	8u		/* lane groups per compute item */
+#define GROUP_BLOCK	8u		/* lane groups per compute item, at most */
 #define A_SCRATCH_MAX	(64u << 20)	/* bytes of packed A per chunk */
 #define L1_CHUNK	(16u << 10)	/* bytes of A a compute item reuses */
 #define MIN_CALL_STEPS	64u		/* panel steps per kernel call, at least */
@@ -33,6 +37,7 @@ struct spu_geom {
 	uint32_t nwin;
 	uint32_t nstep;		/* steps per window */
 	uint32_t ngroups;	/* lane groups */
+	uint32_t gblock;	/* lane groups per compute item (<= GROUP_BLOCK) */
 	uint32_t kc;		/* windows per K chunk of a compute item */
 	size_t panel_bytes;	/* per lane group */
 	size_t a_ld;		/* bytes per packed row of A */
@@ -47,26 +52,38 @@ struct spu_ctx {
 	uint8_t *a;		/* packed rows [row0, row0 + rows) */
 	uint32_t row0, rows;
 	atomic_int bad_arg;	/* a weight index or requant shift is invalid */
+	atomic_int not_dense;	/* dense mode, but some indices are not in order */
 };
 
-/* Whether every block of every row keeps indices 0..31 in order (s = 1). */
-static bool rows_dense(const struct spu_problem *pb)
-{
-	static const uint8_t iota[S4_SPARSE_BLOCK] = {
-		0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
-		16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
-	};
-	uint64_t e, total = (uint64_t)pb->n * pb->w_nnz_row;
+/* 32 repeats of 0..31: what the indices of a dense (s = 1) row are. */
+#define IOTA_BYTES	1024u
+#define IOTA32	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, \
+		16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+#define IOTA128	IOTA32, IOTA32, IOTA32, IOTA32
+static const uint8_t iota_rows[IOTA_BYTES] = {
+	IOTA128, IOTA128, IOTA128, IOTA128, IOTA128, IOTA128, IOTA128, IOTA128,
+};
 
-	if (pb->sparsity != 1)
-		return false;
-	for (e = 0; e < total; e += S4_SPARSE_BLOCK)
-		if (memcmp(pb->w_idx + e, iota, S4_SPARSE_BLOCK))
+/* Whether rows [n0, n0 + lanes) keep indices 0..31 in order in every block. */
+static bool rows_dense(const struct spu_problem *pb, uint32_t n0, uint32_t lanes)
+{
+	const uint8_t *ix = pb->w_idx + (uint64_t)n0 * pb->w_nnz_row;
+	uint64_t total = (uint64_t)lanes * pb->w_nnz_row, e, len;
+
+	/* w_nnz_row is a multiple of 32, so rows are whole runs of the pattern. */
+	for (e = 0; e < total; e += len) {
+		len = total - e < IOTA_BYTES ? total - e : IOTA_BYTES;
+		if (memcmp(ix + e, iota_rows, len))
 			return false;
+	}
 	return true;
 }
 
-static int spu_geometry(const struct spu_problem *pb, struct spu_geom *g)
+/*
+ * s = 1 takes the dense modes, on the assumption (checked while packing) that
+ * the indices are in order; force_sparse after that check failed.
+ */
+static int spu_geometry(const struct spu_problem *pb, bool force_sparse, struct spu_geom *g)
 {
 	uint64_t bytes, kpad = (uint64_t)s4_sparse_blocks_per_row(pb->k) * S4_SPARSE_BLOCK;
 
@@ -75,7 +92,7 @@ static int spu_geometry(const struct spu_problem *pb, struct spu_geom *g)
 	g->nblk = (uint32_t)s4_sparse_blocks_per_row(pb->k);
 	g->nnz_blk = s4_sparse_nnz_per_block(pb->sparsity);
 	g->grp = 4 / g->esize;
-	g->mode = rows_dense(pb) ? SPU_DENSE : SPU_SPARSE;
+	g->mode = pb->sparsity == 1 && !force_sparse ? SPU_DENSE : SPU_SPARSE;
 	if (pb->dtype == S4_DT_BF16) {		/* BF16 computes in fp32 */
 		g->mode = g->mode == SPU_DENSE ? SPU_DENSE_F32 : SPU_SPARSE_F32;
 		g->a_esize = 4;
@@ -166,7 +183,10 @@ static void pack_panel(void *p, size_t group, unsigned int tid)
 	};
 
 	(void)tid;
-	memset(pk.panel, 0, c->g.panel_bytes);
+	if (!spu_mode_sparse(c->g.mode) && !rows_dense(pb, n0, pk.lanes)) {
+		atomic_store(&c->not_dense, 1);
+		return;
+	}
 	memset(&c->chan[group], 0, sizeof(c->chan[group]));
 	for (lane = 0; lane < c->g.nstep && c->g.mode == SPU_SPARSE; lane++)
 		pattern[lane] = step_pattern(&c->g, lane);
@@ -176,9 +196,15 @@ static void pack_panel(void *p, size_t group, unsigned int tid)
 			atomic_store(&c->bad_arg, 1);
 }
 
+/* Vectors the compiler maps onto whatever the target has. */
+typedef uint8_t spu_v16 __attribute__((vector_size(16)));
+typedef uint16_t spu_v8h __attribute__((vector_size(16)));
+typedef uint32_t spu_v8w __attribute__((vector_size(32)));
+
 /*
- * Copy n elements into packed A, widening bf16 to fp32 if A is fp32. src
- * is element-aligned (VAs are validated aligned), dst 4-byte aligned.
+ * Copy n elements into packed A: INT8 made unsigned (a ^ 0x80), bf16
+ * widened to fp32 if A is fp32, else copied. src is element-aligned (VAs
+ * are validated aligned), dst 4-byte aligned.
  */
 static void put_elems(const struct spu_geom *g, uint8_t *dst, const uint8_t *src, size_t n)
 {
@@ -186,15 +212,45 @@ static void put_elems(const struct spu_geom *g, uint8_t *dst, const uint8_t *src
 	uint32_t *to = (uint32_t *)(void *)dst;
 	size_t i;
 
+	if (g->esize == 1) {
+		const spu_v16 flip = {
+			0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+			0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+		};
+
+		for (i = 0; i + 16 <= n; i += 16) {
+			spu_v16 v;
+
+			memcpy(&v, src + i, 16);
+			v ^= flip;
+			memcpy(dst + i, &v, 16);
+		}
+		for (; i < n; i++)
+			dst[i] = src[i] ^ 0x80;
+		return;
+	}
 	if (g->a_esize == g->esize) {
 		memcpy(dst, src, n * g->esize);
 		return;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i + 8 <= n; i += 8) {
+		spu_v8h h;
+		spu_v8w w;
+
+		memcpy(&h, from + i, 16);
+		w = __builtin_convertvector(h, spu_v8w) << 16;
+		memcpy(to + i, &w, 32);
+	}
+	for (; i < n; i++)
 		to[i] = (uint32_t)from[i] << 16;
 }
 
-/* One im2col row: patch of output pixel m for the problem's group. */
+/*
+ * One im2col row: patch of output pixel m for the problem's group, into a
+ * row already filled with the zero element. Taps of one kernel row that
+ * are in range and adjacent in the input (no dilation, one group) are one
+ * copy.
+ */
 static void pack_conv_row(const struct spu_problem *pb, const struct spu_geom *g, uint32_t m,
 			  uint8_t *dst)
 {
@@ -202,21 +258,29 @@ static void pack_conv_row(const struct spu_problem *pb, const struct spu_geom *g
 	size_t esize = g->esize, cg = cv->in_c / cv->groups;
 	uint32_t ow = m % cv->out_w, oh = (m / cv->out_w) % cv->out_h;
 	uint32_t b = m / cv->out_w / cv->out_h;
-	uint32_t kh, kw;
+	bool merge = cv->dil_w == 1 && cv->groups == 1;
+	uint32_t kh, kw, kw1;
 
 	for (kh = 0; kh < cv->kernel_h; kh++) {
 		int64_t ih = (int64_t)oh * cv->stride_h + (int64_t)kh * cv->dil_h - cv->pad_h;
 
-		for (kw = 0; kw < cv->kernel_w; kw++) {
+		if (ih < 0 || ih >= cv->in_h)
+			continue;	/* stays zero */
+		for (kw = 0; kw < cv->kernel_w; kw = kw1) {
 			int64_t iw = (int64_t)ow * cv->stride_w + (int64_t)kw * cv->dil_w - cv->pad_w;
 			uint8_t *out = dst + ((size_t)kh * cv->kernel_w + kw) * cg * g->a_esize;
 			size_t pix;
 
-			if (ih < 0 || ih >= cv->in_h || iw < 0 || iw >= cv->in_w)
+			kw1 = kw + 1;
+			if (iw < 0 || iw >= cv->in_w)
 				continue;	/* stays zero */
+			if (merge)	/* taps kw .. kw1 - 1 are pixels iw .. */
+				while (kw1 < cv->kernel_w && iw + (kw1 - kw) < cv->in_w)
+					kw1++;
 			pix = ((size_t)b * cv->in_h + (size_t)ih) * cv->in_w + (size_t)iw;
 			put_elems(g, out, pb->a.base +
-				  (pix * cv->in_c + (size_t)pb->a.group * cg) * esize, cg);
+				  (pix * cv->in_c + (size_t)pb->a.group * cg) * esize,
+				  (kw1 - kw) * cg);
 		}
 	}
 }
@@ -225,7 +289,8 @@ static void pack_rows(void *p, size_t item, unsigned int tid)
 {
 	struct spu_ctx *c = p;
 	const struct spu_problem *pb = c->pb;
-	size_t row_bytes = (size_t)pb->k * c->g.a_esize, i;
+	size_t row_bytes = (size_t)pb->k * c->g.a_esize;
+	int zero = c->g.esize == 1 ? 0x80 : 0;	/* INT8 rows are unsigned */
 	uint32_t r;
 
 	(void)tid;
@@ -235,20 +300,12 @@ static void pack_rows(void *p, size_t item, unsigned int tid)
 
 		if (m < pb->m && !pb->a.conv) {
 			put_elems(&c->g, dst, pb->a.base + m * pb->a.ld, pb->k);
-			memset(dst + row_bytes, 0, c->g.a_ld - row_bytes);
+			memset(dst + row_bytes, zero, c->g.a_ld - row_bytes);
 		} else {
-			memset(dst, 0, c->g.a_ld);
+			memset(dst, zero, c->g.a_ld);
 			if (m < pb->m)
 				pack_conv_row(pb, &c->g, m, dst);
 		}
-		if (c->g.esize == 1)	/* to unsigned: a + 128, 8 bytes at a time */
-			for (i = 0; i < c->g.a_ld; i += 8) {
-				uint64_t v;
-
-				memcpy(&v, dst + i, 8);
-				v ^= 0x8080808080808080ull;
-				memcpy(dst + i, &v, 8);
-			}
 	}
 }
 
@@ -285,11 +342,11 @@ static void compute_item(void *p, size_t item, unsigned int tid)
 {
 	const struct spu_ctx *c = p;
 	const struct spu_geom *g = &c->g;
-	size_t gblocks = (g->ngroups + GROUP_BLOCK - 1) / GROUP_BLOCK;
+	size_t gblocks = (g->ngroups + g->gblock - 1) / g->gblock;
 	size_t step_bytes = spu_step_bytes(g->mode);
 	uint32_t r0 = (uint32_t)(item / gblocks) * ROW_BLOCK;
-	uint32_t g0 = (uint32_t)(item % gblocks) * GROUP_BLOCK;
-	uint32_t ng = g->ngroups - g0 < GROUP_BLOCK ? g->ngroups - g0 : GROUP_BLOCK;
+	uint32_t g0 = (uint32_t)(item % gblocks) * g->gblock;
+	uint32_t ng = g->ngroups - g0 < g->gblock ? g->ngroups - g0 : g->gblock;
 	uint32_t nr = c->rows - r0 < ROW_BLOCK ? c->rows - r0 : ROW_BLOCK;
 	uint32_t w0, gi, ri;
 	/* Per row block, the tiles of all groups in a row (paired kernels). */
@@ -297,7 +354,8 @@ static void compute_item(void *p, size_t item, unsigned int tid)
 		int32_t i8[GROUP_BLOCK * SPU_ROWS][SPU_LANES];
 		float f[GROUP_BLOCK * SPU_ROWS][SPU_LANES];
 	} acc[ROW_BLOCK / SPU_ROWS];
-	uint32_t per_call = !spu_mode_sparse(g->mode) && c->kern->pair_groups ? 2 : 1;
+	uint32_t per_call = !spu_mode_sparse(g->mode) && c->kern->pair_groups > 1 ?
+			    (uint32_t)c->kern->pair_groups : 1;
 
 	(void)tid;
 	for (w0 = 0; w0 < g->nwin; w0 += g->kc) {
@@ -313,7 +371,7 @@ static void compute_item(void *p, size_t item, unsigned int tid)
 		for (gi = 0; gi < ng; gi += per_call) {
 			panel.steps = c->panels + (g0 + gi) * g->panel_bytes +
 				      (size_t)w0 * g->nstep * step_bytes;
-			panel.pair = per_call == 2 && gi + 1 < ng;
+			panel.pair = (ng - gi < per_call ? ng - gi : per_call) - 1;
 			for (ri = 0; ri < nr / SPU_ROWS; ri++) {
 				const uint8_t *a = c->a + (size_t)(r0 + ri * SPU_ROWS) * g->a_ld +
 						   (size_t)w0 * g->win_bytes;
@@ -333,14 +391,27 @@ static void compute_item(void *p, size_t item, unsigned int tid)
 								       : (void *)(acc[ri].f + gi * SPU_ROWS));
 }
 
+/* Phase one: weight panels (items < ngroups), then the first chunk's rows of A. */
+static void pack_first(void *p, size_t item, unsigned int tid)
+{
+	struct spu_ctx *c = p;
+
+	if (item < c->g.ngroups)
+		pack_panel(p, item, tid);
+	else
+		pack_rows(p, item - c->g.ngroups, tid);
+}
+
+/* The compute of the first chunk, packed by pack_first, then the others. */
 static void run_chunks(struct s4_engine *eng, struct spu_ctx *c, uint32_t chunk)
 {
-	size_t gblocks = (c->g.ngroups + GROUP_BLOCK - 1) / GROUP_BLOCK;
+	size_t gblocks = (c->g.ngroups + c->g.gblock - 1) / c->g.gblock;
 	uint32_t mpad = (c->pb->m + SPU_ROWS - 1) / SPU_ROWS * SPU_ROWS;
 
 	for (c->row0 = 0; c->row0 < c->pb->m; c->row0 += c->rows) {
 		c->rows = mpad - c->row0 < chunk ? mpad - c->row0 : chunk;
-		s4_pool_run(eng->pool, c->rows / SPU_ROWS, pack_rows, c);
+		if (c->row0)
+			s4_pool_run(eng->pool, c->rows / SPU_ROWS, pack_rows, c);
 		s4_pool_run(eng->pool, (c->rows + ROW_BLOCK - 1) / ROW_BLOCK * gblocks,
 			    compute_item, c);
 	}
@@ -353,7 +424,11 @@ static void run_chunks(struct s4_engine *eng, struct spu_ctx *c, uint32_t chunk)
  * walked in chunks so that the tile's chunk stays in L1 across channels.
  */
 #define OUTER_NB	64u	/* channels per compute item, a multiple of SPU_LANES */
+#define OUTER_MIN_NNZ	8u	/* entries per channel and kernel call, at least */
+#define OUTER_KCB	2u	/* blocks per K chunk, at least */
 #define OUTER_TROWS	16u	/* rows transposed together */
+#define FUSED_MIN_TILES	4u		/* fused items: tiles per thread, at least */
+#define FUSED_MAX_TILE	(1u << 20)	/* fused items: bytes of a tile, at most */
 
 struct outer_ctx {
 	struct spu_ctx c;
@@ -362,7 +437,9 @@ struct outer_ctx {
 	uint32_t *off;		/* [n][nnz_row] */
 	float *val;		/* [n][nnz_row] */
 	uint16_t *tmp;		/* per thread: OUTER_TROWS im2col rows of kpad bf16 */
-	uint8_t *at;		/* tiles of the current row chunk */
+	uint8_t *at;		/* tiles of the current row chunk, or one per thread */
+	size_t tile_bytes;
+	bool fused;		/* an item packs its own tile, then does all channels */
 };
 
 static void outer_pack_w(void *p, size_t group, unsigned int tid)
@@ -387,17 +464,15 @@ static void outer_pack_w(void *p, size_t group, unsigned int tid)
 	}
 }
 
-/* Pack OUTER_TROWS rows of the chunk (item) K-major into their tile. */
-static void outer_pack_a(void *p, size_t item, unsigned int tid)
+/* Pack OUTER_TROWS rows from chunk row r0 K-major into column r0 % MT of tile at. */
+static void outer_pack_rows(struct outer_ctx *o, uint32_t r0, unsigned int tid, uint8_t *tile)
 {
-	struct outer_ctx *o = p;
 	const struct spu_problem *pb = o->c.pb;
 	uint16_t *tmp = o->tmp + (size_t)tid * OUTER_TROWS * o->kpad;
-	uint32_t r0 = (uint32_t)item * OUTER_TROWS, r;
-	uint32_t tile = r0 / SPU_OUTER_MT, col = r0 % SPU_OUTER_MT;
-	float *at = (float *)(void *)(o->at + (size_t)tile * o->kpad * SPU_OUTER_MT * sizeof(float));
+	float *at = (float *)(void *)tile;
 	const uint16_t *rows[OUTER_TROWS];
 	struct spu_geom g = o->c.g;
+	uint32_t r;
 
 	g.a_esize = 2;	/* im2col rows stay bf16 */
 	for (r = 0; r < OUTER_TROWS; r++) {
@@ -415,22 +490,39 @@ static void outer_pack_a(void *p, size_t item, unsigned int tid)
 		pack_conv_row(pb, &g, m, (uint8_t *)dst);
 		rows[r] = dst;
 	}
-	o->c.kern->outer_pack_a(rows, pb->k, o->kpad, at + col);
+	o->c.kern->outer_pack_a(rows, pb->k, o->kpad, at + r0 % SPU_OUTER_MT);
 }
 
-static void outer_compute(void *p, size_t item, unsigned int tid)
+/* Pack OUTER_TROWS rows of the chunk (item) into their tile. */
+static void outer_pack_a(void *p, size_t item, unsigned int tid)
 {
-	const struct outer_ctx *o = p;
+	struct outer_ctx *o = p;
+	uint32_t r0 = (uint32_t)item * OUTER_TROWS;
+
+	outer_pack_rows(o, r0, tid, o->at + (size_t)(r0 / SPU_OUTER_MT) * o->tile_bytes);
+}
+
+/* Phase one: decoded weights (items < ngroups), then the first chunk's tiles. */
+static void outer_pack_first(void *p, size_t item, unsigned int tid)
+{
+	struct outer_ctx *o = p;
+
+	if (item < o->c.g.ngroups)
+		outer_pack_w(p, item, tid);
+	else
+		outer_pack_a(p, item - o->c.g.ngroups, tid);
+}
+
+/* Channel block cb of tile (packed at at): kernels and epilogue. */
+static void outer_compute_block(const struct outer_ctx *o, uint32_t tile, uint32_t cb,
+				const uint8_t *at)
+{
 	const struct spu_problem *pb = o->c.pb;
-	size_t nblocks = (pb->n + OUTER_NB - 1) / OUTER_NB;
-	uint32_t tile = (uint32_t)(item / nblocks), cb = (uint32_t)(item % nblocks);
 	uint32_t n0 = cb * OUTER_NB, nch = pb->n - n0 < OUTER_NB ? pb->n - n0 : OUTER_NB;
-	const uint8_t *at = o->at + (size_t)tile * o->kpad * SPU_OUTER_MT * sizeof(float);
 	uint32_t b0, gi, rs;
 	_Alignas(64) float acc[OUTER_NB][SPU_OUTER_MT];
 	_Alignas(64) float tr[OUTER_TROWS][SPU_LANES];
 
-	(void)tid;
 	for (b0 = 0; b0 < o->c.g.nblk; b0 += o->kcb) {
 		uint64_t j0 = (uint64_t)n0 * pb->w_nnz_row + (uint64_t)b0 * o->c.g.nnz_blk;
 		struct spu_outer call = {
@@ -471,6 +563,30 @@ static void outer_compute(void *p, size_t item, unsigned int tid)
 	}
 }
 
+static void outer_compute(void *p, size_t item, unsigned int tid)
+{
+	const struct outer_ctx *o = p;
+	size_t nblocks = (o->c.pb->n + OUTER_NB - 1) / OUTER_NB;
+	uint32_t tile = (uint32_t)(item / nblocks);
+
+	(void)tid;
+	outer_compute_block(o, tile, (uint32_t)(item % nblocks),
+			    o->at + (size_t)tile * o->tile_bytes);
+}
+
+/* Fused item: pack tile `item` into this thread's tile, then all channel blocks. */
+static void outer_fused(void *p, size_t item, unsigned int tid)
+{
+	struct outer_ctx *o = p;
+	uint32_t tile = (uint32_t)item, nblocks = (o->c.pb->n + OUTER_NB - 1) / OUTER_NB, r, cb;
+	uint8_t *at = o->at + (size_t)tid * o->tile_bytes;
+
+	for (r = 0; r < SPU_OUTER_MT; r += OUTER_TROWS)
+		outer_pack_rows(o, tile * SPU_OUTER_MT + r, tid, at);
+	for (cb = 0; cb < nblocks; cb++)
+		outer_compute_block(o, tile, cb, at);
+}
+
 static bool outer_usable(const struct s4_engine *eng, const struct spu_problem *pb,
 			 const struct spu_geom *g)
 {
@@ -485,35 +601,58 @@ static int spu_run_outer(struct s4_engine *eng, const struct spu_problem *pb,
 	struct outer_ctx o = { .c = { .pb = pb, .kern = eng->kern, .g = *g } };
 	unsigned int nthreads = s4_pool_threads(eng->pool);
 	size_t nentries = (size_t)pb->n * pb->w_nnz_row, tile_bytes, nblocks;
-	uint32_t chunk, mpad;
+	uint32_t chunk, mpad, tiles;
 
 	o.kpad = g->nblk * S4_SPARSE_BLOCK;
 	/* K chunks: 16 KB of tile, but at least 8 entries per channel. */
-	o.kcb = 2;
-	if (o.kcb * g->nnz_blk < 8)
-		o.kcb = 8 / g->nnz_blk;
+	o.kcb = OUTER_KCB;
+	if (o.kcb * g->nnz_blk < OUTER_MIN_NNZ)
+		o.kcb = OUTER_MIN_NNZ / g->nnz_blk;
 	tile_bytes = (size_t)o.kpad * SPU_OUTER_MT * sizeof(float);
+	o.tile_bytes = tile_bytes;
 	mpad = (pb->m + SPU_OUTER_MT - 1) / SPU_OUTER_MT * SPU_OUTER_MT;
 	chunk = (uint32_t)(A_SCRATCH_MAX / tile_bytes) * SPU_OUTER_MT;
 	if (chunk < SPU_OUTER_MT)
 		chunk = SPU_OUTER_MT;
 	if (chunk > mpad)
 		chunk = mpad;
+	/*
+	 * With enough tiles to share out, each item packs its tile into a
+	 * per-thread buffer that stays in L2 while all channels use it: no
+	 * pass writing every tile to memory and reading it back.
+	 */
+	tiles = mpad / SPU_OUTER_MT;
+	o.fused = tile_bytes <= FUSED_MAX_TILE &&
+		  (tiles >= FUSED_MIN_TILES * nthreads ||
+		   /* few tiles, but little compute per tile: share them evenly */
+		   (pb->sparsity >= 16 && tiles >= nthreads && tiles % nthreads == 0));
 	o.off = s4_scratch_get(&eng->spu_panels, nentries * 2 * sizeof(float));
 	o.val = o.off ? (float *)(void *)(o.off + nentries) : NULL;
 	o.c.chan = s4_scratch_get(&eng->spu_chan, (size_t)g->ngroups * sizeof(*o.c.chan));
-	o.at = s4_scratch_get(&eng->spu_a, (size_t)chunk / SPU_OUTER_MT * tile_bytes);
+	o.at = s4_scratch_get(&eng->spu_a, o.fused ? nthreads * tile_bytes :
+					   (size_t)chunk / SPU_OUTER_MT * tile_bytes);
 	o.tmp = s4_scratch_get(&eng->spu_tmp, (size_t)nthreads * OUTER_TROWS * o.kpad * 2);
 	atomic_init(&o.c.bad_arg, 0);
 	if (!o.off || !o.c.chan || !o.at || !o.tmp)
 		return -S4_ERR_BAD_ARG;
-	s4_pool_run(eng->pool, g->ngroups, outer_pack_w, &o);
+	o.c.row0 = 0;
+	if (o.fused) {
+		o.c.rows = mpad;
+		s4_pool_run(eng->pool, g->ngroups, outer_pack_w, &o);
+		if (atomic_load(&o.c.bad_arg))
+			return -S4_ERR_BAD_ARG;
+		s4_pool_run(eng->pool, mpad / SPU_OUTER_MT, outer_fused, &o);
+		return 0;
+	}
+	o.c.rows = chunk;
+	s4_pool_run(eng->pool, g->ngroups + chunk / OUTER_TROWS, outer_pack_first, &o);
 	if (atomic_load(&o.c.bad_arg))
 		return -S4_ERR_BAD_ARG;
 	nblocks = (pb->n + OUTER_NB - 1) / OUTER_NB;
 	for (o.c.row0 = 0; o.c.row0 < pb->m; o.c.row0 += o.c.rows) {
 		o.c.rows = mpad - o.c.row0 < chunk ? mpad - o.c.row0 : chunk;
-		s4_pool_run(eng->pool, o.c.rows / OUTER_TROWS, outer_pack_a, &o);
+		if (o.c.row0)
+			s4_pool_run(eng->pool, o.c.rows / OUTER_TROWS, outer_pack_a, &o);
 		s4_pool_run(eng->pool, (size_t)o.c.rows / SPU_OUTER_MT * nblocks, outer_compute, &o);
 	}
 	return 0;
@@ -522,12 +661,18 @@ static int spu_run_outer(struct s4_engine *eng, const struct spu_problem *pb,
 int spu_run(struct s4_engine *eng, const struct spu_problem *pb)
 {
 	struct spu_ctx c = { .pb = pb, .kern = eng->kern };
+	bool force_sparse = false;
 	uint32_t chunk;
 	int ret;
 
-	ret = spu_geometry(pb, &c.g);
+again:
+	ret = spu_geometry(pb, force_sparse, &c.g);
 	if (ret)
 		return ret;
+	/* Whole calls of the multi-group dense kernels per item. */
+	c.g.gblock = GROUP_BLOCK;
+	if (!spu_mode_sparse(c.g.mode) && c.kern->pair_groups > 1)
+		c.g.gblock = GROUP_BLOCK / (uint32_t)c.kern->pair_groups * (uint32_t)c.kern->pair_groups;
 	if (outer_usable(eng, pb, &c.g))
 		return spu_run_outer(eng, pb, &c.g);
 	chunk = (uint32_t)(A_SCRATCH_MAX / c.g.a_ld) / SPU_ROWS * SPU_ROWS;
@@ -535,15 +680,22 @@ int spu_run(struct s4_engine *eng, const struct spu_problem *pb)
 		chunk = SPU_ROWS;
 	if (chunk > (pb->m + SPU_ROWS - 1) / SPU_ROWS * SPU_ROWS)
 		chunk = (pb->m + SPU_ROWS - 1) / SPU_ROWS * SPU_ROWS;
-	/* Panels and channels are cleared per group when packed, rows of A too. */
+	/* Panels and channels are filled per group when packed, rows of A too. */
 	c.panels = s4_scratch_get(&eng->spu_panels, c.g.panel_bytes * c.g.ngroups);
 	c.chan = s4_scratch_get(&eng->spu_chan, (size_t)c.g.ngroups * sizeof(*c.chan));
 	c.a = s4_scratch_get(&eng->spu_a, (size_t)chunk * c.g.a_ld);
 	atomic_init(&c.bad_arg, 0);
+	atomic_init(&c.not_dense, 0);
 	ret = -S4_ERR_BAD_ARG;
 	if (!c.panels || !c.chan || !c.a)
 		goto out;
-	s4_pool_run(eng->pool, c.g.ngroups, pack_panel, &c);
+	c.row0 = 0;
+	c.rows = chunk;
+	s4_pool_run(eng->pool, c.g.ngroups + chunk / SPU_ROWS, pack_first, &c);
+	if (atomic_load(&c.not_dense)) {
+		force_sparse = true;
+		goto again;
+	}
 	if (atomic_load(&c.bad_arg))
 		goto out;
 	run_chunks(eng, &c, chunk);

@@ -68,9 +68,10 @@ struct spu_panel {
 	uint32_t win_bytes;	/* SPU_VEC_BYTES or SPU_WIN_MAX */
 	enum spu_mode mode;
 	uint32_t accumulate;	/* add to acc instead of overwriting it */
-	uint32_t pair;		/* dense modes, if the kernels have pair_groups:
-				 * also the next lane group, whose panel is
-				 * pair_stride bytes further, into acc[SPU_ROWS..] */
+	uint32_t pair;		/* dense modes, up to the kernels' pair_groups - 1:
+				 * also the next `pair` lane groups, whose panels
+				 * are pair_stride bytes apart, into
+				 * acc[SPU_ROWS..], acc[2 * SPU_ROWS..] */
 	size_t pair_stride;
 };
 
@@ -116,7 +117,7 @@ struct spu_pack {
 	uint32_t esize, grp, nwin, nstep;
 	enum spu_mode mode;		/* *_F32: bf16 values widened to fp32 */
 	const uint32_t *pattern;	/* SPU_SPARSE, per step: slot block offsets */
-	uint8_t *panel;			/* zeroed panel to fill */
+	uint8_t *panel;			/* panel to fill (all of it, padding zeroed) */
 };
 
 /* What packing learns about a row. */
@@ -128,7 +129,7 @@ struct spu_row_stats {
 typedef void (*spu_pack_fn)(const struct spu_pack *p,
 			    struct spu_row_stats st[SPU_LANES]);
 
-/* Portable packing of lanes [lane0, p->lanes), steps `from` to the end. */
+/* Portable packing of lanes [lane0, p->lanes), steps `from` to the end, into a zeroed panel. */
 void spu_pack_rows(const struct spu_pack *p, uint32_t lane0, uint64_t from,
 		   struct spu_row_stats st[SPU_LANES]);
 void spu_pack_generic(const struct spu_pack *p, struct spu_row_stats st[SPU_LANES]);
@@ -174,7 +175,7 @@ typedef uint32_t (*spu_outer_pack_w_fn)(const uint8_t *idx, const uint8_t *val,
 					uint32_t *off, float *out);
 
 struct spu_kernels {
-	int pair_groups;	/* dense kernels can do two lane groups per call */
+	int pair_groups;	/* lane groups dense kernels can do per call (0: 1) */
 	spu_outer_f32_fn outer_f32;	/* NULL: sparse fp32 uses the gather kernels */
 	spu_transpose_fn transpose16;	/* with outer_f32 */
 	spu_outer_pack_a_fn outer_pack_a;

@@ -63,45 +63,43 @@ DEFINE_KERNEL(avx512_i8_w128, int32_t, 2, 8, MAC_I8)
 /*
  * Dense panels need no gather: step q of a window covers the same k of
  * every lane, so each row's group is one broadcast. MAC(acc, a, wt) with a
- * the broadcast 4 bytes of A.
+ * the broadcast 4 bytes of A. NG lane groups (panels p->pair_stride bytes
+ * apart) per call: SPU_ROWS x NG accumulators.
  */
-#define DEFINE_DENSE_KERNEL(name, acc_t, vec_t, ZERO, LOAD, STORE, BCAST, MAC, grp_bytes) \
+#define DEFINE_DENSE_KERNEL(name, acc_t, vec_t, ZERO, LOAD, STORE, BCAST, MAC, grp_bytes, NG) \
 AVX512_TARGET									\
 static void name(const uint8_t *a, size_t a_ld, const struct spu_panel *p,	\
 		 acc_t acc[][SPU_LANES])				\
 {										\
-	vec_t sum[SPU_ROWS], sum2[SPU_ROWS];					\
-	const uint8_t *step = p->steps;						\
+	vec_t sum[NG][SPU_ROWS];						\
+	const uint8_t *step = p->steps, *ar[SPU_ROWS];				\
 	size_t pair = p->pair_stride;						\
-	uint32_t w, q, r;							\
+	uint32_t w, q, r, gi;							\
 										\
 	FOR_ROWS(r) {								\
-		sum[r] = p->accumulate ? LOAD(acc[r]) : ZERO();			\
-		sum2[r] = p->accumulate && p->pair ? LOAD(acc[SPU_ROWS + r]) : ZERO(); \
+		ar[r] = a + r * a_ld;						\
+		_Pragma("GCC unroll 3") for (gi = 0; gi < NG; gi++)		\
+			sum[gi][r] = p->accumulate ? LOAD(acc[gi * SPU_ROWS + r]) : ZERO(); \
 	}									\
-	for (w = 0; w < p->nwin; w++, a += SPU_VEC_BYTES) {			\
+	for (w = 0; w < p->nwin; w++) {						\
 		for (q = 0; q < p->nstep; q++, step += SPU_VEC_BYTES) {		\
-			vec_t wt = LOAD(step), wt2;				\
+			vec_t wt[NG];						\
 										\
-			if (!p->pair) {						\
-				FOR_ROWS(r)					\
-					sum[r] = MAC(sum[r], BCAST(a + r * a_ld + grp_bytes * q), wt); \
-				continue;					\
-			}							\
-			wt2 = LOAD(step + pair);				\
+			_Pragma("GCC unroll 3") for (gi = 0; gi < NG; gi++)	\
+				wt[gi] = LOAD(step + gi * pair);		\
 			FOR_ROWS(r) {						\
-				vec_t x = BCAST(a + r * a_ld + grp_bytes * q);	\
+				vec_t x = BCAST(ar[r] + grp_bytes * q);		\
 										\
-				sum[r] = MAC(sum[r], x, wt);			\
-				sum2[r] = MAC(sum2[r], x, wt2);			\
+				_Pragma("GCC unroll 3") for (gi = 0; gi < NG; gi++) \
+					sum[gi][r] = MAC(sum[gi][r], x, wt[gi]); \
 			}							\
 		}								\
+		FOR_ROWS(r)							\
+			ar[r] += SPU_VEC_BYTES;					\
 	}									\
-	FOR_ROWS(r) {								\
-		STORE(acc[r], sum[r]);						\
-		if (p->pair)							\
-			STORE(acc[SPU_ROWS + r], sum2[r]);			\
-	}									\
+	FOR_ROWS(r)								\
+		_Pragma("GCC unroll 3") for (gi = 0; gi < NG; gi++)		\
+			STORE(acc[gi * SPU_ROWS + r], sum[gi][r]);		\
 }
 
 /* SPU_SPARSE_F32: one-block windows of 32 fp32 in two registers. */
@@ -305,17 +303,26 @@ static __m512 bcast_f32(const uint8_t *p)
 #define STORE_I(p, v)	_mm512_storeu_si512(p, v)
 #define FMA_F32(acc, x, wt)	_mm512_fmadd_ps(x, wt, acc)
 
-DEFINE_DENSE_KERNEL(avx512_i8_dense, int32_t, __m512i, _mm512_setzero_si512, LOAD_I,
-		    STORE_I, bcast32, MAC_I8, 4)
-DEFINE_DENSE_KERNEL(avx512_f32_dense, float, __m512, _mm512_setzero_ps, _mm512_loadu_ps,
-		    _mm512_storeu_ps, bcast_f32, FMA_F32, 4)
+DEFINE_DENSE_KERNEL(avx512_i8_dense1, int32_t, __m512i, _mm512_setzero_si512, LOAD_I,
+		    STORE_I, bcast32, MAC_I8, 4, 1)
+DEFINE_DENSE_KERNEL(avx512_i8_dense2, int32_t, __m512i, _mm512_setzero_si512, LOAD_I,
+		    STORE_I, bcast32, MAC_I8, 4, 2)
+DEFINE_DENSE_KERNEL(avx512_i8_dense3, int32_t, __m512i, _mm512_setzero_si512, LOAD_I,
+		    STORE_I, bcast32, MAC_I8, 4, 3)
+DEFINE_DENSE_KERNEL(avx512_f32_dense1, float, __m512, _mm512_setzero_ps, _mm512_loadu_ps,
+		    _mm512_storeu_ps, bcast_f32, FMA_F32, 4, 1)
+DEFINE_DENSE_KERNEL(avx512_f32_dense2, float, __m512, _mm512_setzero_ps, _mm512_loadu_ps,
+		    _mm512_storeu_ps, bcast_f32, FMA_F32, 4, 2)
+DEFINE_DENSE_KERNEL(avx512_f32_dense3, float, __m512, _mm512_setzero_ps, _mm512_loadu_ps,
+		    _mm512_storeu_ps, bcast_f32, FMA_F32, 4, 3)
 
 AVX512_TARGET
 static void avx512_i8(const uint8_t *a, size_t a_ld, const struct spu_panel *p,
 		      int32_t acc[][SPU_LANES])
 {
 	if (p->mode == SPU_DENSE)
-		avx512_i8_dense(a, a_ld, p, acc);
+		(p->pair == 0 ? avx512_i8_dense1 : p->pair == 1 ? avx512_i8_dense2
+							       : avx512_i8_dense3)(a, a_ld, p, acc);
 	else if (p->win_bytes == SPU_VEC_BYTES)
 		avx512_i8_w64(a, a_ld, p, acc);
 	else
@@ -327,9 +334,64 @@ static void avx512_bf16(const uint8_t *a, size_t a_ld, const struct spu_panel *p
 			float acc[][SPU_LANES])
 {
 	if (p->mode == SPU_DENSE_F32)
-		avx512_f32_dense(a, a_ld, p, acc);
+		(p->pair == 0 ? avx512_f32_dense1 : p->pair == 1 ? avx512_f32_dense2
+								 : avx512_f32_dense3)(a, a_ld, p, acc);
 	else
 		avx512_f32_sparse(a, a_ld, p, acc);
+}
+
+/*
+ * Dense panels (s = 1, indices in order): 16 steps of all lanes are the
+ * transpose of 16 rows' next 64 bytes of values (INT8: 16 dwords of 4
+ * weights; BF16: 16 bf16 widened to fp32). Rows past p->lanes and values
+ * past the row are zero.
+ */
+AVX512_TARGET
+static void avx512_pack_dense(const struct spu_pack *p, struct spu_row_stats st[SPU_LANES])
+{
+	uint64_t nsteps = (uint64_t)p->nwin * p->nstep, row_bytes = p->nnz_row * p->esize;
+	uint64_t per = p->mode == SPU_DENSE_F32 ? 32 : 64;	/* row bytes per 16 steps */
+	__m512i sum = _mm512_setzero_si512(), ones = _mm512_set1_epi8(1);
+	uint32_t sum_out[SPU_LANES], l;
+	uint8_t *step = p->panel;
+	uint64_t s0, off;
+
+	for (s0 = 0, off = 0; s0 < nsteps; s0 += 16, off += per, step += 16 * SPU_VEC_BYTES) {
+		uint64_t left = off < row_bytes ? row_bytes - off : 0;
+		__m512 r[16];
+		uint32_t i;
+
+		if (p->mode == SPU_DENSE_F32) {
+			__mmask16 m = left >= 32 ? 0xffff : (__mmask16)((1u << (left / 2)) - 1);
+
+			_Pragma("GCC unroll 16") for (i = 0; i < 16; i++) {
+				__m256i h = i < p->lanes ?
+					_mm256_maskz_loadu_epi16(m, p->val + i * row_bytes + off) :
+					_mm256_setzero_si256();
+
+				r[i] = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+			}
+		} else {
+			__mmask64 m = left >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << left) - 1;
+
+			_Pragma("GCC unroll 16") for (i = 0; i < 16; i++)
+				r[i] = _mm512_castsi512_ps(i < p->lanes ?
+					_mm512_maskz_loadu_epi8(m, p->val + i * row_bytes + off) :
+					_mm512_setzero_si512());
+		}
+		transpose16_regs(r);
+		_Pragma("GCC unroll 16") for (i = 0; i < 16; i++) {
+			if (p->esize == 1)
+				sum = _mm512_dpbusd_epi32(sum, ones, _mm512_castps_si512(r[i]));
+			if (s0 + i < nsteps)
+				_mm512_storeu_ps(step + i * SPU_VEC_BYTES, r[i]);
+		}
+	}
+	_mm512_storeu_si512(sum_out, sum);
+	for (l = 0; l < p->lanes; l++) {
+		st[l].index_bits = 0;	/* indices are checked by the caller */
+		st[l].sum += sum_out[l];
+	}
 }
 
 /*
@@ -349,10 +411,15 @@ static void avx512_pack(const struct spu_pack *p, struct spu_row_stats st[SPU_LA
 	uint32_t step_bytes = spu_step_bytes(p->mode), wt_off = step_bytes - SPU_VEC_BYTES;
 	uint8_t *step = p->panel;
 
+	if (!spu_mode_sparse(p->mode)) {
+		avx512_pack_dense(p, st);
+		return;
+	}
 	if (p->lanes < SPU_LANES || row_bytes * SPU_LANES > INT32_MAX) {
 		spu_pack_generic(p, st);
 		return;
 	}
+	memset(p->panel, 0, nsteps * spu_step_bytes(p->mode));
 	/* Steps whose 4-byte reads of values (and indices) stay inside every row. */
 	full = row_bytes < 4 ? 0 : (row_bytes - 4) / val_step + 1;
 	idx_full = p->nnz_row < 4 ? 0 : (p->nnz_row - 4) / p->grp + 1;
@@ -483,7 +550,7 @@ static void avx512_epi_bf16(const struct spu_tile *t, const float acc[][SPU_LANE
 }
 
 const struct spu_kernels spu_kernels_avx512 = {
-	.pair_groups = 1,
+	.pair_groups = 3,
 	.outer_f32 = avx512_outer_f32,
 	.transpose16 = avx512_transpose16,
 	.outer_pack_a = avx512_outer_pack_a,

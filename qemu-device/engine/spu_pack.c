@@ -129,5 +129,6 @@ void spu_pack_rows(const struct spu_pack *p, uint32_t lane0, uint64_t from,
 
 void spu_pack_generic(const struct spu_pack *p, struct spu_row_stats st[SPU_LANES])
 {
+	memset(p->panel, 0, (size_t)p->nwin * p->nstep * spu_step_bytes(p->mode));
 	spu_pack_rows(p, 0, 0, st);
 }

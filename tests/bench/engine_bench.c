@@ -9,7 +9,9 @@
  *
  * Usage: engine_bench OUT.tsv [quick]
  * Environment: S4_BENCH_ONLY=substring runs only the shapes whose name has
- * it; S4_BENCH_DTYPE=int8 or bf16 only that dtype.
+ * it; S4_BENCH_DTYPE=int8 or bf16 only that dtype; S4_BENCH_SPARSITY=s only
+ * sparsity s (speedups are then relative to s = 1 measured anyway);
+ * S4_BENCH_NOBASE=1 skips the OpenBLAS / oneDNN baselines (reported as 0).
  */
 #include <cblas.h>
 #include <dnnl.h>
@@ -228,6 +230,8 @@ int main(int argc, char **argv)
 	size_t nshapes = sizeof(shapes) / sizeof(shapes[0]), i, j;
 	bool quick = argc > 2 && !strcmp(argv[2], "quick");
 	const char *only = getenv("S4_BENCH_ONLY"), *only_dt = getenv("S4_BENCH_DTYPE");
+	const char *only_s = getenv("S4_BENCH_SPARSITY");
+	bool nobase = getenv("S4_BENCH_NOBASE") != NULL;
 	uint64_t rng = 1;
 	FILE *tsv;
 	int dt;
@@ -257,8 +261,8 @@ int main(int argc, char **argv)
 
 		if (only && !strstr(sh->name, only))
 			continue;
-		blas = baseline(sh, 4, sgemm_once, &rng);
-		dnnl = baseline(sh, 1, dnnl_once, &rng);
+		blas = nobase ? 0 : baseline(sh, 4, sgemm_once, &rng);
+		dnnl = nobase ? 0 : baseline(sh, 1, dnnl_once, &rng);
 
 		usleep(300000);	/* let the libraries' spinning threads go idle */
 		for (dt = S4_DT_INT8; dt <= S4_DT_BF16; dt++) {
@@ -272,6 +276,8 @@ int main(int argc, char **argv)
 				double t, gops, ref, speedup, target;
 				bool met;
 
+				if (j > 0 && only_s && (uint32_t)atoi(only_s) != sparsities[j])
+					continue;
 				setup_engine_run(&r, sh, (uint8_t)dt, sparsities[j], &rng);
 				t = best_time(engine_once, &r);
 				fake_fini(&fm);

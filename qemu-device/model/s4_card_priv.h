@@ -41,6 +41,13 @@ struct s4_mmu {
 	struct s4_card *card;
 	uint64_t pt_root;
 	uint64_t fault_va;	/* set when a function returns -S4_ERR_MMU_FAULT */
+	/*
+	 * The leaf table last read (one DMA read for 512 pages), reused only
+	 * within one s4_mmu_read/write/map call: tables may change between.
+	 */
+	bool leaf_valid;
+	uint64_t leaf_va;	/* first VA the cached table maps */
+	uint64_t leaf[S4_MMU_ENTRIES];
 };
 
 /* Work a queue may still do in this s4_card_run() call. */

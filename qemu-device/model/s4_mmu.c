@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * S4 device MMU: walks a job's page tables (s4_mmu.h) in host memory and
- * accesses VA ranges page by page, in device memory or in host memory. No
- * translation is cached: the tables may change between jobs.
+ * accesses VA ranges page by page, in device memory or in host memory. A
+ * leaf table is read whole and reused for the rest of one access; nothing
+ * is cached across accesses, as the tables may change between them.
  */
 #include <string.h>
 
@@ -24,20 +25,31 @@ static int s4_mmu_fault(struct s4_mmu *mmu, uint64_t va)
 /* The leaf entry that maps @va. */
 static int s4_mmu_walk(struct s4_mmu *mmu, uint64_t va, uint64_t *pte)
 {
+	uint64_t leaf_va = va & ~((1ull << S4_MMU_LEVEL_SHIFT(1)) - 1);
 	uint64_t table = mmu->pt_root;
 	uint64_t entry = 0;
 	int level;
 
 	if (va >= S4_MMU_VA_SIZE)
 		return s4_mmu_fault(mmu, va);
-	for (level = S4_MMU_LEVELS - 1; level >= 0; level--) {
-		if (s4_card_dma_read(mmu->card,
-				     table + S4_MMU_INDEX(va, level) * sizeof(entry),
-				     &entry, sizeof(entry)) ||
-		    !(entry & S4_PTE_VALID))
+	if (!mmu->leaf_valid || mmu->leaf_va != leaf_va) {
+		for (level = S4_MMU_LEVELS - 1; level > 0; level--) {
+			if (s4_card_dma_read(mmu->card,
+					     table + S4_MMU_INDEX(va, level) * sizeof(entry),
+					     &entry, sizeof(entry)) ||
+			    !(entry & S4_PTE_VALID))
+				return s4_mmu_fault(mmu, va);
+			table = entry & S4_PTE_ADDR_MASK;
+		}
+		mmu->leaf_valid = false;
+		if (s4_card_dma_read(mmu->card, table, mmu->leaf, sizeof(mmu->leaf)))
 			return s4_mmu_fault(mmu, va);
-		table = entry & S4_PTE_ADDR_MASK;
+		mmu->leaf_valid = true;
+		mmu->leaf_va = leaf_va;
 	}
+	entry = mmu->leaf[S4_MMU_INDEX(va, 0)];
+	if (!(entry & S4_PTE_VALID))
+		return s4_mmu_fault(mmu, va);
 	*pte = entry;
 	return 0;
 }
@@ -78,6 +90,7 @@ int s4_mmu_read(struct s4_mmu *mmu, uint64_t va, void *buf, uint64_t len)
 	uint8_t *dst = buf;
 	int ret;
 
+	mmu->leaf_valid = false;
 	while (len) {
 		ret = s4_mmu_translate(mmu, va, len, false, &phys);
 		if (ret)
@@ -99,6 +112,7 @@ int s4_mmu_write(struct s4_mmu *mmu, uint64_t va, const void *buf, uint64_t len)
 	struct s4_phys phys;
 	int ret;
 
+	mmu->leaf_valid = false;
 	while (len) {
 		ret = s4_mmu_translate(mmu, va, len, true, &phys);
 		if (ret)
@@ -129,6 +143,7 @@ int s4_mmu_map(struct s4_mmu *mmu, uint64_t va, uint64_t len, bool write,
 
 	if (!len || len > mmu->card->cfg.mem_size)
 		return s4_mmu_fault(mmu, va);
+	mmu->leaf_valid = false;
 	while (done < len) {
 		ret = s4_mmu_translate(mmu, va + done, len - done, write, &phys);
 		if (ret)

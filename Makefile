@@ -11,7 +11,9 @@ export S4_CACHE BUILD
 
 KVER ?= $(notdir $(realpath $(S4_CACHE)/kernel/current))
 KDIR ?= /usr/src/linux-headers-$(KVER)
-KSFT_INC := $(S4_CACHE)/linux-source/tools/testing/selftests
+S4_KSRC ?= /usr/src/linux-source-6.12
+export S4_KSRC
+KSFT_INC := $(S4_KSRC)/tools/testing/selftests
 
 PKG_CFLAGS := $(shell pkg-config --cflags libdrm libudev pciaccess 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs libdrm libudev 2>/dev/null)

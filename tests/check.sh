@@ -46,7 +46,7 @@ done
 
 # ---- static checks -----------------------------------------------------------
 suite lint check "checkpatch --strict on driver/" \
-	sh -c "cd driver && perl '$S4_CACHE/linux-source/scripts/checkpatch.pl' --no-tree --strict --terse -q -f ./*.c ./*.h"
+	sh -c "cd driver && perl '${S4_KSRC:-/usr/src/linux-source-6.12}/scripts/checkpatch.pl' --no-tree --strict --terse -q -f ./*.c ./*.h"
 suite clang-build check "userspace builds warning-free with clang" \
 	make --no-print-directory CC=clang BUILD="$BUILD/clang" userspace
 suite fuzz check "fuzzers find nothing in ${FUZZ_SECONDS:=10} s each" \

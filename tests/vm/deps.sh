@@ -82,21 +82,24 @@ if [ ! -f "$KDIR/.done" ]; then
 fi
 ln -sfn "$KDIR" "$CACHE/kernel/current"
 
-# kselftest harness and checkpatch from linux-source-6.12 (only those files).
-SRC=$CACHE/linux-source
-if [ ! -f "$SRC/.done" ]; then
-	say "extracting kselftest harness and checkpatch from linux-source-6.12"
-	rm -rf "$SRC" && mkdir -p "$SRC/deb"
-	(cd "$SRC/deb" && apt-get download -qq -o APT::Sandbox::User=root linux-source-6.12)
-	dpkg-deb --fsys-tarfile "$SRC"/deb/*.deb |
+# kselftest harness and checkpatch from linux-source-6.12 (only those files),
+# where Debian's linux-source tarball unpacks: /usr/src/linux-source-6.12.
+KSRC=${S4_KSRC:-/usr/src/linux-source-6.12}
+if [ ! -f "$KSRC/.s4-extracted" ]; then
+	say "extracting kselftest harness and checkpatch from linux-source-6.12 into $KSRC"
+	dl=$CACHE/linux-source-dl
+	rm -rf "$dl" && mkdir -p "$dl"
+	(cd "$dl" && apt-get download -qq -o APT::Sandbox::User=root linux-source-6.12)
+	$SUDO mkdir -p "$KSRC"
+	dpkg-deb --fsys-tarfile "$dl"/*.deb |
 		tar -xO --wildcards './usr/src/linux-source-6.12.tar.xz' |
-		tar -xJ -C "$SRC" --strip-components=1 --wildcards \
+		$SUDO tar -xJ -C "$KSRC" --strip-components=1 --wildcards \
 			'*/tools/testing/selftests/kselftest_harness.h' \
 			'*/tools/testing/selftests/kselftest.h' \
 			'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
 			'*/scripts/const_structs.checkpatch'
-	rm -rf "$SRC/deb"
-	touch "$SRC/.done"
+	rm -rf "$dl"
+	$SUDO touch "$KSRC/.s4-extracted"
 fi
 
 # QEMU 10.0 source from trixie, with Debian's patches applied.

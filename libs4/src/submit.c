@@ -83,9 +83,12 @@ int s4_wait(struct s4_device *dev, struct s4_sync sync, int64_t deadline_ns,
 		 * its answer for a point not submitted yet. Wait for the
 		 * submission (kept off the fast path), then ask again.
 		 */
-		ret = s4_syncobj_wait_submitted(dev, sync, deadline_ns);
-		if (!ret)
+		int waited = s4_syncobj_wait_submitted(dev, sync, deadline_ns);
+
+		if (!waited)
 			ret = s4_ioctl(dev, DRM_IOCTL_S4_WAIT, &args);
+		else if (waited == -ETIME)
+			ret = waited;
 	}
 	if (!ret && status) {
 		status->error = args.error;

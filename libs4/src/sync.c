@@ -50,10 +50,9 @@ int s4_syncobj_signal(struct s4_device *dev, struct s4_sync sync)
 	return drm_ret(drmSyncobjTimelineSignal(dev->fd, &sync.handle, &sync.point, 1));
 }
 
-int s4_syncobj_wait(struct s4_device *dev, struct s4_sync sync, int64_t deadline_ns)
+static int s4_syncobj_wait_flags(struct s4_device *dev, struct s4_sync sync,
+				 int64_t deadline_ns, uint32_t flags)
 {
-	const uint32_t flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT;
-
 	if (!dev)
 		return -EINVAL;
 	if (!sync.point)
@@ -61,6 +60,12 @@ int s4_syncobj_wait(struct s4_device *dev, struct s4_sync sync, int64_t deadline
 					      flags, NULL));
 	return drm_ret(drmSyncobjTimelineWait(dev->fd, &sync.handle, &sync.point, 1,
 					      deadline_ns, flags, NULL));
+}
+
+int s4_syncobj_wait(struct s4_device *dev, struct s4_sync sync, int64_t deadline_ns)
+{
+	return s4_syncobj_wait_flags(dev, sync, deadline_ns,
+				     DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT);
 }
 
 int s4_syncobj_query(struct s4_device *dev, uint32_t handle, uint64_t *point)
@@ -72,9 +77,7 @@ int s4_syncobj_query(struct s4_device *dev, uint32_t handle, uint64_t *point)
 
 int s4_syncobj_wait_submitted(struct s4_device *dev, struct s4_sync sync, int64_t deadline_ns)
 {
-	const uint32_t flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT |
-			       DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE;
-
-	return drm_ret(drmSyncobjTimelineWait(dev->fd, &sync.handle, &sync.point, 1,
-					      deadline_ns, flags, NULL));
+	return s4_syncobj_wait_flags(dev, sync, deadline_ns,
+				     DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT |
+				     DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE);
 }

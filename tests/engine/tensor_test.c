@@ -85,14 +85,18 @@ TEST(pack_exact_roundtrip_and_too_dense_block)
 TEST(pack_counts_negative_zero_as_zero)
 {
 	struct s4_tensor_desc d = { .n = 1, .k = 32, .sparsity = 32, .dtype = S4_DT_BF16 };
-	uint16_t dense[32];
+	uint16_t dense[32], back[32];
 	uint8_t packed[128];
 	size_t i;
 
 	for (i = 0; i < 32; i++)
 		dense[i] = 0x8000;	/* -0.0 */
 	dense[9] = s4_f32_to_bf16(3.0f);
-	EXPECT_EQ(0, s4_tensor_pack(&d, dense, 32, packed, sizeof(packed)));
+	ASSERT_EQ(0, s4_tensor_pack(&d, dense, 32, packed, sizeof(packed)));
+	/* The one value kept is the 3.0, not one of the zeros. */
+	ASSERT_EQ(0, s4_tensor_unpack(&d, packed, sizeof(packed), back, 32));
+	for (i = 0; i < 32; i++)
+		EXPECT_EQ(i == 9 ? s4_f32_to_bf16(3.0f) : 0, back[i] & (i == 9 ? 0xffff : 0x7fff));
 }
 
 TEST(check_rejects_malformed)

@@ -15,12 +15,7 @@
 
 static unsigned long long sysfs_u64(const char *slot, const char *attr)
 {
-	char path[512], buf[64];
-
-	snprintf(path, sizeof(path), S4_PCI_DEVICES "/%s/%s", slot, attr);
-	if (s4t_read_file(path, buf, sizeof(buf)) < 0)
-		return ~0ull;
-	return strtoull(buf, NULL, 10);
+	return s4t_sysfs_num(slot, attr, 10, ~0ull);
 }
 
 /* Bytes of fdinfo key @key ("drm-total-device") of @fd, or -1 if absent. */
@@ -107,6 +102,7 @@ TEST_F(acct, host_bo_uses_no_device_memory)
 	unsigned long long before = sysfs_u64(self->card.pci_slot, "mem_used_bytes");
 	uint32_t handle;
 
+	ASSERT_NE(~0ull, before);
 	ASSERT_EQ(0, bo_create(self->fd, 1 << 20, DRM_S4_BO_HOST, &handle));
 	EXPECT_EQ(before, sysfs_u64(self->card.pci_slot, "mem_used_bytes"));
 	EXPECT_EQ(0, bo_close(self->fd, handle));
@@ -145,6 +141,9 @@ TEST_F(acct, exhausting_device_memory_is_enospc_and_recovers)
 	unsigned long long total = sysfs_u64(self->card.pci_slot, "mem_total_bytes");
 	unsigned long long before = sysfs_u64(self->card.pci_slot, "mem_used_bytes");
 	uint32_t big, more;
+
+	ASSERT_NE(~0ull, total);
+	ASSERT_NE(~0ull, before);
 
 	/* Half the card, then more than what is left. */
 	ASSERT_EQ(0, bo_create(self->fd, total / 2, DRM_S4_BO_DEVICE, &big));

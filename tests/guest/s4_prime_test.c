@@ -51,7 +51,7 @@ FIXTURE_TEARDOWN(prime)
 
 /*
  * On @dev, which imported the shared BO as @imp: copies the BO's first half
- * to device memory and back into its second half, then fills a marker word.
+ * to device memory and back into its second half.
  */
 static void copy_through(struct __test_metadata *_metadata, struct s4_device *dev,
 			 struct s4_bo *imp)
@@ -109,6 +109,7 @@ TEST_F(prime, the_other_card_copies_through_an_imported_bo)
 	void *imp_map;
 	int n = s4_enumerate(NULL, 0);
 
+	ASSERT_GE(n, 1);
 	if (n < 2)
 		SKIP(return, "needs two cards, found %d", n);
 	s4t_random_fill(self->shared_map, s4_bo_size(self->shared) / 2, 4);
@@ -134,7 +135,9 @@ TEST_F(prime, importing_a_bo_twice_gives_one_shared_object)
 	EXPECT_EQ(a, b);
 	s4_bo_free(a);
 	/* b still works after one reference is gone. */
+	s4t_random_fill(self->shared_map, s4_bo_size(self->shared) / 2, 5);
 	copy_through(_metadata, imp_dev, b);
+	check_copied(_metadata, self);
 	s4_bo_free(b);
 	s4_close(imp_dev);
 }
@@ -148,7 +151,9 @@ TEST_F(prime, importing_into_the_exporting_file_returns_the_same_bo)
 	EXPECT_EQ(s4_bo_va(self->shared), s4_bo_va(again));
 	s4_bo_free(again);
 	/* The exporter's own reference is intact. */
+	s4t_random_fill(self->shared_map, s4_bo_size(self->shared) / 2, 6);
 	copy_through(_metadata, self->exp, self->shared);
+	check_copied(_metadata, self);
 }
 
 TEST_F(prime, imported_bo_outlives_the_exporters_handle)

@@ -97,6 +97,7 @@ TEST(s4_smi_lists_every_card)
 	int n = s4_enumerate(cards, MAX_CARDS), status;
 	char *out = run("s4-smi", &status);
 
+	ASSERT_GT(n, 0);
 	ASSERT_NE(NULL, out);
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	for (int i = 0; i < n; i++) {

@@ -47,14 +47,21 @@ static inline int s4t_write_file(const char *path, const char *s)
 	return n < 0 ? -errno : 0;
 }
 
-static inline unsigned long s4t_sysfs_hex(const char *slot, const char *attr)
+/* A number in sysfs attribute @attr of the PCI device @slot, or @missing. */
+static inline unsigned long long s4t_sysfs_num(const char *slot, const char *attr,
+					       int base, unsigned long long missing)
 {
 	char path[512], buf[64];
 
 	snprintf(path, sizeof(path), S4_PCI_DEVICES "/%s/%s", slot, attr);
 	if (s4t_read_file(path, buf, sizeof(buf)) < 0)
-		return 0;
-	return strtoul(buf, NULL, 16);
+		return missing;
+	return strtoull(buf, NULL, base);
+}
+
+static inline unsigned long s4t_sysfs_hex(const char *slot, const char *attr)
+{
+	return s4t_sysfs_num(slot, attr, 16, 0);
 }
 
 /* Number of S4 cards on the PCI bus; if @bound, only those bound to s4. */

@@ -42,7 +42,11 @@ static int s4_debugfs_queues(struct seq_file *m, void *data)
 	struct drm_debugfs_entry *entry = m->private;
 	struct s4_device *sdev = to_s4_device(entry->dev);
 	unsigned int i;
+	int idx;
 
+	/* The control blocks go away with the device. */
+	if (!drm_dev_enter(&sdev->drm, &idx))
+		return -ENODEV;
 	for (i = 0; i < s4_num_queues(sdev); i++) {
 		struct s4_queue *q = sdev->queues[i];
 
@@ -53,6 +57,7 @@ static int s4_debugfs_queues(struct seq_file *m, void *data)
 			   READ_ONCE(q->shared->need_doorbell));
 		spin_unlock_irq(&q->lock);
 	}
+	drm_dev_exit(idx);
 	return 0;
 }
 

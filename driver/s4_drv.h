@@ -42,7 +42,6 @@ extern unsigned int s4_job_timeout_ms;
  * @revision: hardware revision, major << 8 | minor
  * @num_ss: number of subsystems
  * @queues_per_ss: hardware queues per subsystem
- * @nvec: MSI-X vectors in use
  * @selftest_done: completed by the management interrupt on a self-test
  * @selftest_irqs: self-test interrupt round trips completed since probe
  * @mem: device memory allocator
@@ -50,8 +49,8 @@ extern unsigned int s4_job_timeout_ms;
  * @mem_used: bytes of device memory allocated to buffer objects
  * @ctx_ids: allocator of address space IDs
  * @queues: hardware queues, subsystem-major
- * @ss_scheds: for each subsystem, the schedulers of its queues
- * @all_scheds: every queue's scheduler, for DRM_S4_SUBSYSTEM_ANY
+ * @all_scheds: every queue's scheduler, subsystem-major: a subsystem's
+ *	queues are a slice of it
  */
 struct s4_device {
 	struct drm_device drm;
@@ -62,7 +61,6 @@ struct s4_device {
 	u32 revision;
 	u32 num_ss;
 	u32 queues_per_ss;
-	unsigned int nvec;
 	struct completion selftest_done;
 	atomic64_t selftest_irqs;
 
@@ -72,7 +70,6 @@ struct s4_device {
 	struct ida ctx_ids;
 
 	struct s4_queue *queues[S4_MAX_QUEUES];
-	struct drm_gpu_scheduler *ss_scheds[S4_NUM_SUBSYSTEMS][S4_MAX_QUEUES_PER_SS];
 	struct drm_gpu_scheduler *all_scheds[S4_MAX_QUEUES];
 };
 

@@ -223,7 +223,6 @@ static void s4_dev_bo_free(struct drm_gem_object *obj)
 	s4_buddy_free_list(&sdev->mem, &bo->blocks, 0);
 	sdev->mem_used -= obj->size;
 	mutex_unlock(&sdev->mem_lock);
-	drm_gem_free_mmap_offset(obj);
 	drm_gem_object_release(obj);
 	mutex_destroy(&bo->maps_lock);
 	kfree(bo);
@@ -349,10 +348,10 @@ int s4_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file *file
 		return PTR_ERR(obj);
 	}
 	ret = drm_gem_handle_create(file, obj, &args->handle);
-	drm_gem_object_put(obj);
-	if (ret)
-		return ret;
-	return s4_bo_va(to_s4_bo(obj), fpriv->vm, &args->va);
+	if (!ret)
+		ret = s4_bo_va(to_s4_bo(obj), fpriv->vm, &args->va);
+	drm_gem_object_put(obj);	/* the handle holds the BO now */
+	return ret;
 }
 
 int s4_ioctl_bo_info(struct drm_device *drm, void *data, struct drm_file *file)

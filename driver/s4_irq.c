@@ -41,7 +41,6 @@ int s4_irq_init(struct s4_device *sdev)
 			nvec, ret);
 		return ret;
 	}
-	sdev->nvec = nvec;
 
 	ret = devm_request_irq(&pdev->dev, pci_irq_vector(pdev, S4_MSIX_MGMT),
 			       s4_irq_mgmt, 0, S4_DRIVER_NAME, sdev);

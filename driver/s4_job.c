@@ -59,7 +59,7 @@ struct dma_fence *s4_fence_signaled_error(int error)
 	struct s4_fence *f = kzalloc(sizeof(*f), GFP_KERNEL);
 
 	if (!f)
-		return ERR_PTR(error);
+		return ERR_PTR(-ENOMEM);
 	dma_fence_init(&f->base, &s4_fence_ops, &s4_fence_error_lock,
 		       dma_fence_context_alloc(1), 1);
 	dma_fence_set_error(&f->base, error);
@@ -144,7 +144,8 @@ int s4_job_file_init(struct s4_file_priv *fpriv)
 
 		ret = drm_sched_entity_init(&fpriv->entities[ss],
 					    DRM_SCHED_PRIORITY_NORMAL,
-					    any ? sdev->all_scheds : sdev->ss_scheds[ss],
+					    any ? sdev->all_scheds :
+					    &sdev->all_scheds[ss * sdev->queues_per_ss],
 					    any ? s4_num_queues(sdev) : sdev->queues_per_ss,
 					    NULL);
 		if (ret)

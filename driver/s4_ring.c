@@ -52,6 +52,14 @@ static void s4_ring_take_status(struct s4_queue *q, struct s4_fence *f)
 	}
 }
 
+/* The job behind @f left the card: signal and drop the in-flight reference. */
+static void s4_ring_retire_locked(struct s4_fence *f)
+{
+	list_del(&f->link);
+	dma_fence_signal_locked(&f->base);
+	dma_fence_put(&f->base);
+}
+
 static void s4_ring_complete_locked(struct s4_queue *q)
 {
 	u64 done = READ_ONCE(q->shared->completed_seqno);
@@ -63,9 +71,7 @@ static void s4_ring_complete_locked(struct s4_queue *q)
 		if (f->base.seqno > done)
 			break;
 		s4_ring_take_status(q, f);
-		list_del(&f->link);
-		dma_fence_signal_locked(&f->base);
-		dma_fence_put(&f->base);
+		s4_ring_retire_locked(f);
 	}
 }
 
@@ -76,9 +82,7 @@ static void s4_ring_fail_locked(struct s4_queue *q, int error)
 	lockdep_assert_held(&q->lock);
 	list_for_each_entry_safe(f, tmp, &q->inflight, link) {
 		dma_fence_set_error(&f->base, error);
-		list_del(&f->link);
-		dma_fence_signal_locked(&f->base);
-		dma_fence_put(&f->base);
+		s4_ring_retire_locked(f);
 	}
 }
 
@@ -142,12 +146,12 @@ void s4_queue_reset(struct s4_queue *q)
 	int idx;
 
 	spin_lock_irq(&q->lock);
-	s4_ring_complete_locked(q);
+	/* The ring memory goes with the device: only read it while it is here. */
 	if (drm_dev_enter(&sdev->drm, &idx)) {
 		s4_wr32(sdev, S4_REG_QUEUE(q->idx, S4_Q_RESET), S4_RESET_MAGIC);
+		s4_ring_complete_locked(q);	/* jobs that ended before the reset */
 		drm_dev_exit(idx);
 	}
-	s4_ring_complete_locked(q);	/* jobs that ended before the reset */
 	s4_ring_fail_locked(q, -ECANCELED);
 	spin_unlock_irq(&q->lock);
 }
@@ -210,7 +214,6 @@ static int s4_ring_init_one(struct s4_device *sdev, unsigned int idx)
 		return -ENOMEM;
 	q->sdev = sdev;
 	q->idx = idx;
-	q->ss = ss;
 	snprintf(q->name, sizeof(q->name), "ss%uq%u", ss, qi);
 	spin_lock_init(&q->lock);
 	INIT_LIST_HEAD(&q->inflight);
@@ -231,7 +234,6 @@ static int s4_ring_init_one(struct s4_device *sdev, unsigned int idx)
 
 	s4_ring_program(q);
 	sdev->queues[idx] = q;
-	sdev->ss_scheds[ss][qi] = &q->sched;
 	sdev->all_scheds[idx] = &q->sched;
 	return 0;
 }

@@ -19,7 +19,6 @@ struct s4_job;
  * struct s4_queue - one hardware queue and its scheduler
  * @sdev: the card
  * @idx: queue index on the card
- * @ss: the subsystem it belongs to
  * @name: "ss<subsystem>q<queue>"
  * @sched: the scheduler feeding it
  * @ring: the job descriptors the card fetches
@@ -35,7 +34,6 @@ struct s4_job;
 struct s4_queue {
 	struct s4_device *sdev;
 	unsigned int idx;
-	unsigned int ss;
 	char name[16];
 	struct drm_gpu_scheduler sched;
 	struct s4_job_desc *ring;

@@ -32,7 +32,7 @@
  */
 #define S4_IDLE_POLLS		16
 #define S4_IDLE_POLL_NS		50000ull
-#define S4_BOUNCE_SIZE		4096
+#define S4_BOUNCE_SIZE		65536
 
 struct s4_card;
 

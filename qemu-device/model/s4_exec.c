@@ -160,19 +160,31 @@ static int s4_exec_dma(struct s4_card *card, struct s4_job *job,
 	return -S4_ERR_BAD_OPCODE;
 }
 
+/* What a compute packet's tensor mappings go through: MMU and work budget. */
+struct s4_exec_mem {
+	struct s4_job *job;
+	struct s4_budget *budget;
+};
+
 static int s4_exec_map(void *opaque, uint64_t va, uint64_t len, int write,
 		       void **host)
 {
-	struct s4_job *job = opaque;
+	struct s4_exec_mem *m = opaque;
 
-	return s4_mmu_map(&job->mmu, va, len, write, host);
+	m->budget->bytes -= m->budget->bytes < len ? m->budget->bytes : len;
+	return s4_mmu_map(&m->job->mmu, va, len, write, host);
 }
 
-/* SPU, activation, vector, embedding and reshape packets. */
+/*
+ * SPU, activation, vector, embedding and reshape packets; the bytes of the
+ * tensors they touch count against the run's budget.
+ */
 static int s4_exec_compute(struct s4_card *card, struct s4_job *job,
-			   const struct s4_pkt_hdr *hdr, const uint8_t *pkt)
+			   const struct s4_pkt_hdr *hdr, const uint8_t *pkt,
+			   struct s4_budget *budget)
 {
-	struct s4_engine_mem mem = { .opaque = job, .map = s4_exec_map };
+	struct s4_exec_mem m = { .job = job, .budget = budget };
+	struct s4_engine_mem mem = { .opaque = &m, .map = s4_exec_map };
 	struct s4_engine_fault fault = { 0 };
 	int ret;
 
@@ -194,7 +206,7 @@ static int s4_exec_packet(struct s4_card *card, struct s4_job *job,
 	case S4_PKT_ENGINE_DMA:
 		return s4_exec_dma(card, job, hdr, pkt, budget);
 	}
-	return s4_exec_compute(card, job, hdr, pkt);
+	return s4_exec_compute(card, job, hdr, pkt, budget);
 }
 
 /* End the job with @err at the packet at job->pc (0 while loading). */
@@ -219,6 +231,9 @@ enum s4_job_step s4_job_run(struct s4_card *card, struct s4_job *job,
 	int ret;
 
 	while (job->pc < cmd_size) {
+		/* Another packet only while the run's budget lasts. */
+		if (!budget->bytes && !job->pkt_done)
+			return S4_JOB_YIELD;
 		memcpy(&hdr, cmd + job->pc, sizeof(hdr));
 		size = (size_t)hdr.len * S4_PKT_ALIGN;
 		if (!hdr.len || size > cmd_size - job->pc) {

@@ -18,19 +18,23 @@ static void gem_close(struct s4_device *dev, uint32_t handle)
 	s4_ioctl(dev, DRM_IOCTL_GEM_CLOSE, &args);
 }
 
-/* Builds an s4_bo for @handle from BO_INFO; the caller links it in. */
-static int bo_from_handle(struct s4_device *dev, uint32_t handle, struct s4_bo **out)
+/*
+ * Makes the s4_bo of the GEM @handle, which @dev has no s4_bo for yet, from
+ * BO_INFO and links it into @dev's list; on failure closes @handle. Called
+ * with @dev->lock held.
+ */
+static int bo_adopt(struct s4_device *dev, uint32_t handle, struct s4_bo **out)
 {
 	struct drm_s4_bo_info info = { .handle = handle };
 	struct s4_bo *bo;
 	int ret;
 
 	ret = s4_ioctl(dev, DRM_IOCTL_S4_BO_INFO, &info);
-	if (ret)
-		return ret;
-	bo = calloc(1, sizeof(*bo));
-	if (!bo)
-		return -ENOMEM;
+	bo = ret ? NULL : calloc(1, sizeof(*bo));
+	if (!bo) {
+		gem_close(dev, handle);
+		return ret ? ret : -ENOMEM;
+	}
 	bo->dev = dev;
 	bo->refs = 1;
 	bo->handle = handle;
@@ -38,21 +42,16 @@ static int bo_from_handle(struct s4_device *dev, uint32_t handle, struct s4_bo *
 	bo->size = info.size;
 	bo->va = info.va;
 	bo->mmap_offset = info.mmap_offset;
+	bo->next = dev->bos;
+	dev->bos = bo;
 	*out = bo;
 	return 0;
-}
-
-static void link_bo(struct s4_bo *bo)
-{
-	bo->next = bo->dev->bos;
-	bo->dev->bos = bo;
 }
 
 int s4_bo_create(struct s4_device *dev, uint64_t size, enum s4_placement placement,
 		 struct s4_bo **out)
 {
 	struct drm_s4_bo_create args = { .size = size };
-	struct s4_bo *bo;
 	int ret;
 
 	if (!dev || !out || !size)
@@ -70,16 +69,10 @@ int s4_bo_create(struct s4_device *dev, uint64_t size, enum s4_placement placeme
 	ret = s4_ioctl(dev, DRM_IOCTL_S4_BO_CREATE, &args);
 	if (ret)
 		return ret;
-	ret = bo_from_handle(dev, args.handle, &bo);
-	if (ret) {
-		gem_close(dev, args.handle);
-		return ret;
-	}
 	pthread_mutex_lock(&dev->lock);
-	link_bo(bo);
+	ret = bo_adopt(dev, args.handle, out);
 	pthread_mutex_unlock(&dev->lock);
-	*out = bo;
-	return 0;
+	return ret;
 }
 
 int s4_bo_import(struct s4_device *dev, int fd, struct s4_bo **out)
@@ -104,13 +97,7 @@ int s4_bo_import(struct s4_device *dev, int fd, struct s4_bo **out)
 			goto out;
 		}
 	}
-	ret = bo_from_handle(dev, handle, &bo);
-	if (ret) {
-		gem_close(dev, handle);
-		goto out;
-	}
-	link_bo(bo);
-	*out = bo;
+	ret = bo_adopt(dev, handle, out);
 out:
 	pthread_mutex_unlock(&dev->lock);
 	return ret;

@@ -146,34 +146,45 @@ static bool mul_ok(uint64_t a, uint64_t b, uint64_t *out)
 /* ---- SPU: GEMM and conv2d ------------------------------------------------- */
 
 /*
- * Adds the epilogue's tensors for @n output channels (@res_bytes: the
- * residual's span) and fills @out. @ep may be NULL.
+ * The tensors of an SPU packet: input, packed weights and output (required),
+ * each with the bytes it spans and the packet field that receives its VA,
+ * and the epilogue's residual (if any) with its span and row stride.
  */
+struct spu_tensors {
+	unsigned int dtype;
+	uint64_t n;			/* output channels */
+	struct s4_addr addr[3];		/* input, weights, output */
+	uint64_t bytes[3];
+	uint64_t *va[3];
+	uint64_t res_bytes;
+	uint32_t res_ld;		/* 0 for conv2d */
+};
+
+/* Adds the epilogue's tensors (@ep may be NULL) and fills @slots. */
 static int add_epilogue(struct operands *o, const struct s4_epilogue_desc *ep,
-			unsigned int dtype, uint64_t n, uint64_t res_bytes,
-			unsigned int slots[3])
+			const struct spu_tensors *t, unsigned int slots[3])
 {
-	unsigned int es = dtype_size(dtype);
 	uint64_t scale_bytes;
 
 	slots[0] = slots[1] = slots[2] = MAX_OPERANDS;
 	if (!ep)
-		return dtype == S4_DT_INT8 ? -EINVAL : 0;
+		return t->dtype == S4_DT_INT8 ? -EINVAL : 0;
 	if (ep->act >= S4_ACT_NUM_FUNCS)
 		return -EINVAL;
-	if (dtype == S4_DT_INT8 &&
+	if (t->dtype == S4_DT_INT8 &&
 	    (addr_absent(ep->scale) || (ep->act != S4_ACT_NONE && ep->act != S4_ACT_RELU)))
 		return -EINVAL;
-	if (!mul_ok(n, dtype == S4_DT_INT8 ? sizeof(struct s4_requant) : 4, &scale_bytes))
+	if (!mul_ok(t->n, t->dtype == S4_DT_INT8 ? sizeof(struct s4_requant) : 4, &scale_bytes))
 		return -EINVAL;
-	slots[0] = add_opt(o, ep->bias, n * 4, 4);
+	slots[0] = add_opt(o, ep->bias, t->n * 4, 4);
 	slots[1] = add_opt(o, ep->scale, scale_bytes, 4);
-	slots[2] = add_opt(o, ep->res, res_bytes, es);
+	slots[2] = add_opt(o, ep->res, t->res_bytes, dtype_size(t->dtype));
 	return 0;
 }
 
 static void fill_epilogue(struct s4_epilogue *p, const struct s4_epilogue_desc *ep,
-			  const struct operands *o, const unsigned int slots[3])
+			  const struct spu_tensors *t, const struct operands *o,
+			  const unsigned int slots[3])
 {
 	memset(p, 0, sizeof(*p));
 	if (!ep)
@@ -181,77 +192,89 @@ static void fill_epilogue(struct s4_epilogue *p, const struct s4_epilogue_desc *
 	p->bias_va = va_of(o, slots[0]);
 	p->scale_va = va_of(o, slots[1]);
 	p->res_va = va_of(o, slots[2]);
+	if (p->res_va) {
+		p->res_ld = t->res_ld;
+		p->res_batch_stride = ep->res_batch_stride;
+	}
 	p->act = ep->act;
+}
+
+/*
+ * Adds the tensors of @t and of the epilogue @ep (NULL: none, which only
+ * BF16 allows) to @o, resolves them, and fills their VAs into the packet:
+ * *@t->va[] and the epilogue @p. The packet can then be emitted with @o.
+ */
+static int spu_operands(struct s4_cmdbuf *cb, struct operands *o, const struct spu_tensors *t,
+			const struct s4_epilogue_desc *ep, struct s4_epilogue *p)
+{
+	unsigned int es = dtype_size(t->dtype), i, slot[3], ep_slot[3];
+	int err;
+
+	for (i = 0; i < 3; i++)	/* packed weights need no alignment */
+		slot[i] = add_req(o, t->addr[i], t->bytes[i], i == 1 ? 1 : es);
+	err = add_epilogue(o, ep, t, ep_slot);
+	if (!err)
+		err = resolve(cb, o);
+	if (err)
+		return err;
+	for (i = 0; i < 3; i++)
+		*t->va[i] = va_of(o, slot[i]);
+	fill_epilogue(p, ep, t, o, ep_slot);
+	return 0;
 }
 
 int s4_cmdbuf_gemm(struct s4_cmdbuf *cb, struct s4_addr c, struct s4_addr a,
 		   struct s4_addr w, const struct s4_gemm_desc *d,
 		   const struct s4_epilogue_desc *ep)
 {
-	struct s4_op_gemm op = { 0 };
+	struct s4_op_gemm op;
 	struct operands o = { .n = 0 };
+	struct spu_tensors t = {
+		.addr = { a, w, c }, .va = { &op.a_va, &op.w_va, &op.c_va },
+	};
 	struct s4_sparse_geom wg;
-	uint64_t a_one, c_one, r_one = 0, a_bytes, w_bytes, c_bytes, r_bytes = 0;
-	uint32_t batch, lda, ldc, res_ld = 0;
-	unsigned int es, slot[3], ep_slot[3];
+	uint64_t a_one, c_one, r_one;
+	unsigned int es;
 	int err;
 
 	if (!cb || !d)
 		return -EINVAL;
-	es = dtype_size(d->dtype);
-	batch = d->batch ? d->batch : 1;
-	lda = d->lda ? d->lda : d->k;
-	ldc = d->ldc ? d->ldc : d->n;
-	if (!es || !s4_sparsity_valid(d->sparsity) || !dim_ok(d->m) || !dim_ok(d->n) ||
-	    !dim_ok(d->k) || lda < d->k || ldc < d->n ||
-	    (d->a_batch_stride | d->c_batch_stride) % es ||
-	    !span_2d(d->m, d->k, lda, es, &a_one) || !span_2d(d->m, d->n, ldc, es, &c_one) ||
-	    s4_sparse_geometry(d->n, d->k, d->sparsity, es, &wg))
+	op = (struct s4_op_gemm){
+		.a_batch_stride = d->a_batch_stride, .w_batch_stride = d->w_batch_stride,
+		.c_batch_stride = d->c_batch_stride, .m = d->m, .n = d->n, .k = d->k,
+		.batch = d->batch ? d->batch : 1, .lda = d->lda ? d->lda : d->k,
+		.ldc = d->ldc ? d->ldc : d->n, .dtype = d->dtype, .sparsity = d->sparsity,
+	};
+	es = dtype_size(op.dtype);
+	if (!es || !s4_sparsity_valid(op.sparsity) || !dim_ok(op.m) || !dim_ok(op.n) ||
+	    !dim_ok(op.k) || op.lda < op.k || op.ldc < op.n ||
+	    (op.a_batch_stride | op.c_batch_stride) % es ||
+	    !span_2d(op.m, op.k, op.lda, es, &a_one) ||
+	    !span_2d(op.m, op.n, op.ldc, es, &c_one) ||
+	    s4_sparse_geometry(op.n, op.k, op.sparsity, es, &wg))
 		return -EINVAL;
-	op.c_batch_stride = d->c_batch_stride;
-	if (batch > 1 && !op.c_batch_stride)
-		op.c_batch_stride = (uint64_t)d->m * ldc * es;
-	if (batch > 1 && op.c_batch_stride < c_one)
+	if (op.batch > 1 && !op.c_batch_stride)
+		op.c_batch_stride = (uint64_t)op.m * op.ldc * es;
+	if (op.batch > 1 && op.c_batch_stride < c_one)
 		return -EINVAL;		/* output batches would overlap */
 	if (ep && !addr_absent(ep->res)) {
-		res_ld = ep->res_ld ? ep->res_ld : ldc;
-		if (res_ld < d->n || ep->res_batch_stride % es ||
-		    !span_2d(d->m, d->n, res_ld, es, &r_one) ||
-		    !span_batch(r_one, batch, ep->res_batch_stride, &r_bytes))
+		t.res_ld = ep->res_ld ? ep->res_ld : op.ldc;
+		if (t.res_ld < op.n || ep->res_batch_stride % es ||
+		    !span_2d(op.m, op.n, t.res_ld, es, &r_one) ||
+		    !span_batch(r_one, op.batch, ep->res_batch_stride, &t.res_bytes))
 			return -EINVAL;
 	} else if (ep && (ep->res_ld || ep->res_batch_stride)) {
 		return -EINVAL;
 	}
-	if (!span_batch(a_one, batch, d->a_batch_stride, &a_bytes) ||
-	    !span_batch(wg.bytes, batch, d->w_batch_stride, &w_bytes) ||
-	    !span_batch(c_one, batch, op.c_batch_stride, &c_bytes))
+	if (!span_batch(a_one, op.batch, op.a_batch_stride, &t.bytes[0]) ||
+	    !span_batch(wg.bytes, op.batch, op.w_batch_stride, &t.bytes[1]) ||
+	    !span_batch(c_one, op.batch, op.c_batch_stride, &t.bytes[2]))
 		return -EINVAL;
-	slot[0] = add_req(&o, a, a_bytes, es);
-	slot[1] = add_req(&o, w, w_bytes, 1);
-	slot[2] = add_req(&o, c, c_bytes, es);
-	err = add_epilogue(&o, ep, d->dtype, d->n, r_bytes, ep_slot);
-	if (!err)
-		err = resolve(cb, &o);
+	t.dtype = op.dtype;
+	t.n = op.n;
+	err = spu_operands(cb, &o, &t, ep, &op.ep);
 	if (err)
 		return err;
-	op.a_va = va_of(&o, slot[0]);
-	op.w_va = va_of(&o, slot[1]);
-	op.c_va = va_of(&o, slot[2]);
-	op.a_batch_stride = d->a_batch_stride;
-	op.w_batch_stride = d->w_batch_stride;
-	op.m = d->m;
-	op.n = d->n;
-	op.k = d->k;
-	op.batch = batch;
-	op.lda = lda;
-	op.ldc = ldc;
-	op.dtype = d->dtype;
-	op.sparsity = d->sparsity;
-	fill_epilogue(&op.ep, ep, &o, ep_slot);
-	if (op.ep.res_va) {
-		op.ep.res_ld = res_ld;
-		op.ep.res_batch_stride = ep->res_batch_stride;
-	}
 	return emit(cb, S4_OP_SPU_GEMM, &op, sizeof(op), &o);
 }
 
@@ -267,15 +290,38 @@ static int out_dim(uint32_t in, uint32_t kernel, uint32_t stride, uint32_t pad,
 	return 0;
 }
 
+/*
+ * The CONV2D payload of @d: the descriptor's fields with their defaults
+ * applied, and out_h and out_w derived. Tensor VAs and the epilogue are left
+ * 0 for s4_cmdbuf_conv2d(). -EINVAL if the kernel is empty or, dilated, does
+ * not fit the padded input.
+ */
+static int conv2d_op(const struct s4_conv2d_desc *d, struct s4_op_conv2d *op)
+{
+	*op = (struct s4_op_conv2d){
+		.batch = d->batch ? d->batch : 1, .in_h = d->in_h, .in_w = d->in_w,
+		.in_c = d->in_c, .out_c = d->out_c, .groups = d->groups ? d->groups : 1,
+		.kernel_h = d->kernel_h, .kernel_w = d->kernel_w,
+		.stride_h = d->stride_h ? d->stride_h : 1,
+		.stride_w = d->stride_w ? d->stride_w : 1,
+		.pad_h = d->pad_h, .pad_w = d->pad_w,
+		.dil_h = d->dil_h ? d->dil_h : 1, .dil_w = d->dil_w ? d->dil_w : 1,
+		.dtype = d->dtype, .sparsity = d->sparsity,
+	};
+	if (out_dim(op->in_h, op->kernel_h, op->stride_h, op->pad_h, op->dil_h, &op->out_h) ||
+	    out_dim(op->in_w, op->kernel_w, op->stride_w, op->pad_w, op->dil_w, &op->out_w))
+		return -EINVAL;
+	return 0;
+}
+
 int s4_conv2d_out_size(const struct s4_conv2d_desc *d, uint32_t *out_h, uint32_t *out_w)
 {
-	if (!d || !out_h || !out_w)
+	struct s4_op_conv2d op;
+
+	if (!d || !out_h || !out_w || conv2d_op(d, &op))
 		return -EINVAL;
-	if (out_dim(d->in_h, d->kernel_h, d->stride_h ? d->stride_h : 1, d->pad_h,
-		    d->dil_h ? d->dil_h : 1, out_h) ||
-	    out_dim(d->in_w, d->kernel_w, d->stride_w ? d->stride_w : 1, d->pad_w,
-		    d->dil_w ? d->dil_w : 1, out_w))
-		return -EINVAL;
+	*out_h = op.out_h;
+	*out_w = op.out_w;
 	return 0;
 }
 
@@ -283,62 +329,40 @@ int s4_cmdbuf_conv2d(struct s4_cmdbuf *cb, struct s4_addr y, struct s4_addr x,
 		     struct s4_addr w, const struct s4_conv2d_desc *d,
 		     const struct s4_epilogue_desc *ep)
 {
-	struct s4_op_conv2d op = { 0 };
+	struct s4_op_conv2d op;
 	struct operands o = { .n = 0 };
+	struct spu_tensors t = {
+		.addr = { x, w, y }, .va = { &op.x_va, &op.w_va, &op.y_va },
+	};
 	struct s4_sparse_geom wg;
-	uint64_t k, m, pix_in, x_bytes, y_bytes;
-	uint32_t out_h, out_w;
-	unsigned int es, slot[3], ep_slot[3];
+	uint64_t k, m, pix_in;
+	unsigned int es;
 	int err;
 
-	if (!cb || !d)
+	if (!cb || !d || conv2d_op(d, &op))
 		return -EINVAL;
-	es = dtype_size(d->dtype);
-	op.batch = d->batch ? d->batch : 1;
-	op.groups = d->groups ? d->groups : 1;
-	if (!es || !s4_sparsity_valid(d->sparsity) || !dim_ok(op.batch) ||
-	    !dim_ok(d->in_h) || !dim_ok(d->in_w) || !dim_ok(d->in_c) || !dim_ok(d->out_c) ||
-	    d->in_c % op.groups || d->out_c % op.groups ||
-	    s4_conv2d_out_size(d, &out_h, &out_w))
+	es = dtype_size(op.dtype);
+	if (!es || !s4_sparsity_valid(op.sparsity) || !dim_ok(op.batch) ||
+	    !dim_ok(op.in_h) || !dim_ok(op.in_w) || !dim_ok(op.in_c) || !dim_ok(op.out_c) ||
+	    op.in_c % op.groups || op.out_c % op.groups)
 		return -EINVAL;
-	k = (uint64_t)d->kernel_h * d->kernel_w * (d->in_c / op.groups);
-	if (!mul_ok((uint64_t)op.batch * out_h, out_w, &m) || m > S4_DIM_MAX ||
+	k = (uint64_t)op.kernel_h * op.kernel_w * (op.in_c / op.groups);
+	if (!mul_ok((uint64_t)op.batch * op.out_h, op.out_w, &m) || m > S4_DIM_MAX ||
 	    k > S4_DIM_MAX ||
-	    !mul_ok((uint64_t)op.batch * d->in_h, d->in_w, &pix_in) ||
-	    !mul_ok(pix_in, (uint64_t)d->in_c * es, &x_bytes) ||
-	    !mul_ok(m, (uint64_t)d->out_c * es, &y_bytes) ||
-	    s4_sparse_geometry(d->out_c, k, d->sparsity, es, &wg))
+	    !mul_ok((uint64_t)op.batch * op.in_h, op.in_w, &pix_in) ||
+	    !mul_ok(pix_in, (uint64_t)op.in_c * es, &t.bytes[0]) ||
+	    !mul_ok(m, (uint64_t)op.out_c * es, &t.bytes[2]) ||
+	    s4_sparse_geometry(op.out_c, k, op.sparsity, es, &wg))
 		return -EINVAL;
 	if (ep && (ep->res_ld || ep->res_batch_stride))
 		return -EINVAL;
-	slot[0] = add_req(&o, x, x_bytes, es);
-	slot[1] = add_req(&o, w, wg.bytes, 1);
-	slot[2] = add_req(&o, y, y_bytes, es);
-	err = add_epilogue(&o, ep, d->dtype, d->out_c, y_bytes, ep_slot);
-	if (!err)
-		err = resolve(cb, &o);
+	t.bytes[1] = wg.bytes;
+	t.res_bytes = t.bytes[2];	/* the residual is laid out like Y */
+	t.dtype = op.dtype;
+	t.n = op.out_c;
+	err = spu_operands(cb, &o, &t, ep, &op.ep);
 	if (err)
 		return err;
-	op.x_va = va_of(&o, slot[0]);
-	op.w_va = va_of(&o, slot[1]);
-	op.y_va = va_of(&o, slot[2]);
-	op.in_h = d->in_h;
-	op.in_w = d->in_w;
-	op.in_c = d->in_c;
-	op.out_h = out_h;
-	op.out_w = out_w;
-	op.out_c = d->out_c;
-	op.kernel_h = d->kernel_h;
-	op.kernel_w = d->kernel_w;
-	op.stride_h = d->stride_h ? d->stride_h : 1;
-	op.stride_w = d->stride_w ? d->stride_w : 1;
-	op.pad_h = d->pad_h;
-	op.pad_w = d->pad_w;
-	op.dil_h = d->dil_h ? d->dil_h : 1;
-	op.dil_w = d->dil_w ? d->dil_w : 1;
-	op.dtype = d->dtype;
-	op.sparsity = d->sparsity;
-	fill_epilogue(&op.ep, ep, &o, ep_slot);
 	return emit(cb, S4_OP_SPU_CONV2D, &op, sizeof(op), &o);
 }
 

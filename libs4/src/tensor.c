@@ -118,7 +118,7 @@ static int pack_common(const struct s4_tensor_desc *d, const void *dense, size_t
 	int ret = get_layout(d, &l);
 
 	if (ret)
-		return ret == -EOVERFLOW ? -EINVAL : ret;
+		return ret;
 	if (!dense || !packed || ld < d->k)
 		return -EINVAL;
 	if (packed_size < l.g.bytes)
@@ -173,8 +173,11 @@ int s4_tensor_check(const struct s4_tensor_desc *d, const void *packed,
 	const uint8_t *val, *idx;
 	uint64_t e = 0;
 	uint32_t n, b, j;
+	int ret = get_layout(d, &l);
 
-	if (get_layout(d, &l) || !packed || packed_size < l.g.bytes)
+	if (ret)
+		return ret;
+	if (!packed || packed_size < l.g.bytes)
 		return -EINVAL;
 	val = packed;
 	idx = val + l.g.idx_off;

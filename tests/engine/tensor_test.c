@@ -26,6 +26,35 @@ TEST(packed_size)
 	EXPECT_EQ(-EINVAL, s4_tensor_packed_size(&d, &bytes));
 }
 
+/*
+ * A tensor whose packed size does not fit is -EOVERFLOW for every function,
+ * before any buffer is touched (the ones here are far too small).
+ */
+TEST(too_large_is_eoverflow_everywhere)
+{
+	/* 2^32 kept entries per row times n overflows 64 bits (for BF16, the
+	 * values alone; for INT8, values plus indices). */
+	struct s4_tensor_desc d = { .n = UINT32_MAX, .k = UINT32_MAX, .sparsity = 1 };
+	const uint32_t dtypes[] = { S4_DT_INT8, S4_DT_BF16 };
+	uint8_t dense[64] = { 0 }, packed[64] = { 0 };
+	size_t bytes = 0;
+
+	for (size_t i = 0; i < sizeof(dtypes) / sizeof(dtypes[0]); i++) {
+		d.dtype = dtypes[i];
+		EXPECT_EQ(-EOVERFLOW, s4_tensor_packed_size(&d, &bytes));
+		EXPECT_EQ(-EOVERFLOW, s4_tensor_prune(&d, dense, d.k, packed, sizeof(packed)));
+		EXPECT_EQ(-EOVERFLOW, s4_tensor_pack(&d, dense, d.k, packed, sizeof(packed)));
+		EXPECT_EQ(-EOVERFLOW, s4_tensor_check(&d, packed, sizeof(packed)));
+		EXPECT_EQ(-EOVERFLOW, s4_tensor_unpack(&d, packed, sizeof(packed), dense, d.k));
+	}
+	EXPECT_EQ(0u, bytes);
+	/* Bad arguments stay -EINVAL. */
+	d.sparsity = 3;
+	EXPECT_EQ(-EINVAL, s4_tensor_packed_size(&d, &bytes));
+	EXPECT_EQ(-EINVAL, s4_tensor_pack(&d, dense, d.k, packed, sizeof(packed)));
+	EXPECT_EQ(-EINVAL, s4_tensor_check(&d, packed, sizeof(packed)));
+}
+
 TEST(prune_keeps_largest_magnitudes)
 {
 	struct s4_tensor_desc d = { .n = 1, .k = 32, .sparsity = 8, .dtype = S4_DT_INT8 };

@@ -454,6 +454,10 @@ struct s4_epilogue_desc {
  * @a_batch_stride: bytes between batches of A (0 broadcasts one A)
  * @w_batch_stride: bytes between batches of W (0 broadcasts one W)
  * @c_batch_stride: bytes between batches of C, 0: m * ldc elements
+ *
+ * The fields a caller chooses of the GEMM payload, struct s4_op_gemm in
+ * s4_ops.h (same names and meaning); s4_cmdbuf_gemm() applies the defaults
+ * above and fills in the tensor VAs and the epilogue.
  */
 struct s4_gemm_desc {
 	uint8_t dtype;
@@ -497,6 +501,11 @@ int s4_cmdbuf_gemm(struct s4_cmdbuf *cb, struct s4_addr c, struct s4_addr a,
  * @pad_w: zero columns left and right of the input
  * @dil_h: vertical dilation, 0: one
  * @dil_w: horizontal dilation, 0: one
+ *
+ * The fields a caller chooses of the CONV2D payload, struct s4_op_conv2d
+ * in s4_ops.h (same names and meaning); s4_cmdbuf_conv2d() applies the
+ * defaults above, derives out_h and out_w, and fills in the tensor VAs and
+ * the epilogue.
  *
  * X is [batch][in_h][in_w][in_c], Y is [batch][out_h][out_w][out_c] (see
  * s4_conv2d_out_size()), both dense. W is a packed [out_c][K] tensor with

@@ -51,6 +51,10 @@ extern unsigned int s4_job_timeout_ms;
  * @queues: hardware queues, subsystem-major
  * @all_scheds: every queue's scheduler, subsystem-major: a subsystem's
  *	queues are a slice of it
+ * @error_fence_ctx: fence context of the hardware fences of jobs that end
+ *	without reaching the card (s4_fence_signal_error())
+ * @error_fence_seqno: seqno of the last of those fences; protected by their
+ *	lock, s4_fence_error_lock in s4_job.c
  */
 struct s4_device {
 	struct drm_device drm;
@@ -71,6 +75,8 @@ struct s4_device {
 
 	struct s4_queue *queues[S4_MAX_QUEUES];
 	struct drm_gpu_scheduler *all_scheds[S4_MAX_QUEUES];
+	u64 error_fence_ctx;
+	u64 error_fence_seqno;
 };
 
 /**

@@ -51,19 +51,29 @@ struct s4_fence *to_s4_fence(struct dma_fence *f)
 	return f && f->ops == &s4_fence_ops ? container_of(f, struct s4_fence, base) : NULL;
 }
 
+/*
+ * The lock of the error fences and of their seqnos. It is not the device's:
+ * a fence can outlive the device it came from.
+ */
 static DEFINE_SPINLOCK(s4_fence_error_lock);
 
-/* A fence already signalled with @error, for jobs that must not run. */
-struct dma_fence *s4_fence_signaled_error(int error)
+/*
+ * Make @f, a job's hardware fence (allocated, not yet initialised), a fence
+ * already signalled with @error, for a job that must not reach the card. The
+ * fences are on the device's error timeline, signalled in seqno order.
+ * Called from run_job: it allocates nothing.
+ */
+struct dma_fence *s4_fence_signal_error(struct s4_device *sdev, struct s4_fence *f,
+					int error)
 {
-	struct s4_fence *f = kzalloc(sizeof(*f), GFP_KERNEL);
+	unsigned long flags;
 
-	if (!f)
-		return ERR_PTR(-ENOMEM);
+	spin_lock_irqsave(&s4_fence_error_lock, flags);
 	dma_fence_init(&f->base, &s4_fence_ops, &s4_fence_error_lock,
-		       dma_fence_context_alloc(1), 1);
+		       sdev->error_fence_ctx, ++sdev->error_fence_seqno);
 	dma_fence_set_error(&f->base, error);
-	dma_fence_signal(&f->base);
+	dma_fence_signal_locked(&f->base);
+	spin_unlock_irqrestore(&s4_fence_error_lock, flags);
 	return &f->base;
 }
 
@@ -74,15 +84,45 @@ static struct s4_queue *s4_job_queue(struct drm_sched_job *sched_job)
 	return container_of(sched_job->sched, struct s4_queue, sched);
 }
 
+/*
+ * The hardware fence for this run of @job. run_job is in the fence signalling
+ * path, where allocating memory that may wait for reclaim can deadlock: the
+ * first run takes the fence SUBMIT allocated, and from then on the fence is
+ * only reference counted (the job frees it only if it never ran).
+ *
+ * A job runs again only when s4_job_timedout() resubmits it after a queue
+ * reset. The fence of its last run cannot be reused: the reset signalled it
+ * and others may still hold it. Nor can a fresh one be allocated beforehand:
+ * the timeout handler is in the signalling path too, and a job can be
+ * resubmitted any number of times. So a rerun allocates its fence without
+ * blocking. If that fails, run_job returns an error pointer and the scheduler
+ * ends the job with -ECANCELED, as if the reset had cancelled it for good (a
+ * timed out job then reports that instead of -ETIMEDOUT).
+ */
+static struct s4_fence *s4_job_take_fence(struct s4_job *job)
+{
+	struct s4_fence *f = job->hw_fence;
+
+	if (f) {
+		job->hw_fence = NULL;
+		return f;
+	}
+	return kzalloc(sizeof(*f), GFP_NOWAIT | __GFP_NOWARN);
+}
+
 static struct dma_fence *s4_job_run(struct drm_sched_job *sched_job)
 {
+	struct s4_queue *q = s4_job_queue(sched_job);
 	struct s4_job *job = to_s4_job(sched_job);
+	struct s4_fence *f = s4_job_take_fence(job);
 
+	if (!f)
+		return ERR_PTR(-ENOMEM);
 	if (job->timed_out)
-		return s4_fence_signaled_error(-ETIMEDOUT);
+		return s4_fence_signal_error(q->sdev, f, -ETIMEDOUT);
 	if (atomic_read(&job->vm->faulted))
-		return s4_fence_signaled_error(-ECANCELED);
-	return s4_queue_push(s4_job_queue(sched_job), job);
+		return s4_fence_signal_error(q->sdev, f, -ECANCELED);
+	return s4_queue_push(q, job, f);
 }
 
 static enum drm_gpu_sched_stat s4_job_timedout(struct drm_sched_job *sched_job)
@@ -115,6 +155,8 @@ static void s4_job_put(struct s4_job *job)
 	kvfree(job->maps);
 	kvfree(job->bos);
 	s4_vm_put(job->vm);
+	/* Still here only if the job never ran: not a dma_fence yet. */
+	kfree(job->hw_fence);
 	kfree(job);
 }
 
@@ -459,6 +501,12 @@ int s4_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *file)
 	if (!job)
 		return -ENOMEM;
 	job->vm = s4_vm_get(fpriv->vm);
+	/* run_job must not allocate it: see s4_job_take_fence(). */
+	job->hw_fence = kzalloc(sizeof(*job->hw_fence), GFP_KERNEL);
+	if (!job->hw_fence) {
+		ret = -ENOMEM;
+		goto put_job;
+	}
 
 	ret = s4_submit_lookup_bos(job, file, args);
 	if (ret)
@@ -518,6 +566,11 @@ static void s4_wait_job_details(struct dma_fence *fence, struct drm_s4_wait *arg
 	struct drm_sched_fence *s_fence;
 	struct s4_fence *hw;
 
+	/*
+	 * The finished fence has signalled, so the job has left the scheduler's
+	 * pending list: no reset drops its parent any more, which lives as long
+	 * as our reference to the finished fence.
+	 */
 	s_fence = to_drm_sched_fence(dma_fence_chain_contained(fence));
 	hw = s_fence ? to_s4_fence(READ_ONCE(s_fence->parent)) : NULL;
 	if (!hw)

@@ -10,6 +10,7 @@
 
 #include "s4_drv.h"
 
+struct s4_fence;
 struct s4_vm;
 
 /**
@@ -23,6 +24,8 @@ struct s4_vm;
  * @cmd_va: device VA of the command buffer
  * @cmd_size: bytes of command packets
  * @timed_out: the job hung and was aborted; it must not run again
+ * @hw_fence: the hardware fence for the job's first run, allocated by SUBMIT
+ *	and not initialised; s4_job_run() takes it (and leaves NULL)
  */
 struct s4_job {
 	struct drm_sched_job base;
@@ -34,6 +37,7 @@ struct s4_job {
 	u64 cmd_va;
 	u32 cmd_size;
 	bool timed_out;
+	struct s4_fence *hw_fence;
 };
 
 static inline struct s4_job *to_s4_job(struct drm_sched_job *job)
@@ -63,7 +67,8 @@ struct s4_fence {
 
 extern const struct dma_fence_ops s4_fence_ops;
 struct s4_fence *to_s4_fence(struct dma_fence *f);
-struct dma_fence *s4_fence_signaled_error(int error);
+struct dma_fence *s4_fence_signal_error(struct s4_device *sdev, struct s4_fence *f,
+					int error);
 extern const struct drm_sched_backend_ops s4_sched_ops;
 
 int s4_job_file_init(struct s4_file_priv *fpriv);

@@ -96,19 +96,19 @@ static irqreturn_t s4_ring_irq(int irq, void *arg)
 	return IRQ_HANDLED;
 }
 
-struct dma_fence *s4_queue_push(struct s4_queue *q, struct s4_job *job)
+/*
+ * Put @job on the card with @f, its hardware fence: allocated, not yet
+ * initialised. Called from the scheduler's run_job, in the fence signalling
+ * path: nothing here may allocate memory.
+ */
+struct dma_fence *s4_queue_push(struct s4_queue *q, struct s4_job *job,
+				struct s4_fence *f)
 {
 	struct s4_device *sdev = q->sdev;
-	struct s4_fence *f;
 	int idx;
 
-	f = kzalloc(sizeof(*f), GFP_KERNEL);
-	if (!f)
-		return ERR_PTR(-ENOMEM);
-	if (!drm_dev_enter(&sdev->drm, &idx)) {
-		kfree(f);
-		return s4_fence_signaled_error(-ENODEV);
-	}
+	if (!drm_dev_enter(&sdev->drm, &idx))
+		return s4_fence_signal_error(sdev, f, -ENODEV);
 
 	spin_lock_irq(&q->lock);
 	f->vm = job->vm;
@@ -243,6 +243,7 @@ int s4_queues_init(struct s4_device *sdev)
 	unsigned int i;
 	int ret;
 
+	sdev->error_fence_ctx = dma_fence_context_alloc(1);
 	for (i = 0; i < s4_num_queues(sdev); i++) {
 		ret = s4_ring_init_one(sdev, i);
 		if (ret) {

@@ -13,6 +13,7 @@
 
 #define S4_RING_ENTRIES		256
 
+struct s4_fence;
 struct s4_job;
 
 /**
@@ -49,7 +50,8 @@ struct s4_queue {
 
 int s4_queues_init(struct s4_device *sdev);
 void s4_queues_quiesce(struct s4_device *sdev);
-struct dma_fence *s4_queue_push(struct s4_queue *q, struct s4_job *job);
+struct dma_fence *s4_queue_push(struct s4_queue *q, struct s4_job *job,
+				struct s4_fence *f);
 void s4_queue_reset(struct s4_queue *q);
 
 #endif /* __S4_RING_H__ */

@@ -109,6 +109,66 @@ TEST_F_TIMEOUT(rec, subsystem_runs_jobs_again_after_a_timeout, 120)
 }
 
 /*
+ * Jobs queued behind a stalled job on its queue (a file's jobs on a subsystem
+ * stay on one queue while the earlier ones run) are cancelled by the queue
+ * reset and run again afterwards: they succeed, and only the stalled job times
+ * out.
+ */
+TEST_F_TIMEOUT(rec, jobs_behind_a_stalled_job_run_again_after_its_timeout, 120)
+{
+	enum { JOBS = 4 };
+	const uint64_t size = 8 * PAGE + 8;
+	struct s4_sync stall = { 0, 0 }, out[JOBS];
+	struct s4_job_status st = { .error = 0 };
+	struct s4_bo *word, *src[JOBS], *dst[JOBS];
+	struct s4_cmdbuf *cb, *copy[JOBS];
+	void *map, *ms[JOBS], *md[JOBS];
+
+	ASSERT_EQ(0, s4t_bo(self->dev, PAGE, S4_PLACEMENT_HOST, &word, &map));
+	*(volatile uint64_t *)map = 0;
+	ASSERT_EQ(0, s4_cmdbuf_create(self->dev, &cb));
+	ASSERT_EQ(0, s4_cmdbuf_fence_wait(cb, s4_bo_addr(word, 0), 1));
+	ASSERT_EQ(0, s4_syncobj_create(self->dev, &stall.handle));
+	for (int i = 0; i < JOBS; i++) {
+		out[i] = (struct s4_sync){ 0, 0 };
+		ASSERT_EQ(0, s4t_bo(self->dev, size, S4_PLACEMENT_HOST, &src[i], &ms[i]));
+		ASSERT_EQ(0, s4t_bo(self->dev, size, S4_PLACEMENT_DEVICE, &dst[i], &md[i]));
+		ASSERT_EQ(0, s4_cmdbuf_create(self->dev, &copy[i]));
+		s4t_random_fill(ms[i], size, 100 + i);
+		memset(md[i], 0, size);
+		ASSERT_EQ(0, s4_cmdbuf_copy(copy[i], s4_bo_addr(dst[i], 0),
+					    s4_bo_addr(src[i], 0), size));
+		ASSERT_EQ(0, s4_syncobj_create(self->dev, &out[i].handle));
+	}
+
+	ASSERT_EQ(0, s4_submit(cb, 1, NULL, 0, &stall, 1, NULL));
+	for (int i = 0; i < JOBS; i++)
+		ASSERT_EQ(0, s4_submit(copy[i], 1, NULL, 0, &out[i], 1, NULL));
+
+	ASSERT_EQ(0, s4_wait(self->dev, stall, s4_deadline_ns(S4T_WAIT_NS + 4ll *
+				self->timeout_ms * 1000000), &st));
+	EXPECT_EQ(-ETIMEDOUT, st.error) TH_LOG("%s", s4_strerror(st.error));
+	for (int i = 0; i < JOBS; i++) {
+		st.error = 1;
+		ASSERT_EQ(0, s4_wait(self->dev, out[i], s4_deadline_ns(S4T_WAIT_NS), &st));
+		EXPECT_EQ(0, st.error) TH_LOG("job %d: %s", i, s4_strerror(st.error));
+		EXPECT_EQ(0, memcmp(md[i], ms[i], size)) TH_LOG("job %d", i);
+	}
+	/* The subsystem works on. */
+	EXPECT_EQ(0, copy_job(_metadata, self->dev, 1));
+
+	for (int i = 0; i < JOBS; i++) {
+		s4_syncobj_destroy(self->dev, out[i].handle);
+		s4_cmdbuf_free(copy[i]);
+		s4_bo_free(src[i]);
+		s4_bo_free(dst[i]);
+	}
+	s4_syncobj_destroy(self->dev, stall.handle);
+	s4_cmdbuf_free(cb);
+	s4_bo_free(word);
+}
+
+/*
  * A child submits a stalled job and busy jobs on every subsystem, then exits
  * (its fds close with jobs in flight). It must exit promptly and cleanly, and
  * the card must run jobs for a new open on every subsystem.

@@ -131,6 +131,12 @@ static int spu_geometry(const struct spu_problem *pb, bool force_sparse, struct 
 	return 0;
 }
 
+/* Lane groups per kernel call: the kernels' pair_groups, but 1 for sparse fp32. */
+static uint32_t spu_groups_per_call(const struct spu_kernels *kern, enum spu_mode mode)
+{
+	return mode != SPU_SPARSE_F32 && kern->pair_groups > 1 ? (uint32_t)kern->pair_groups : 1;
+}
+
 /* Fill row n's epilogue parameters; 0, or -1 if the row is invalid. */
 static int prepare_channel(const struct spu_ctx *c, uint32_t n, const struct spu_row_stats *st,
 			   struct spu_chan *ch, uint32_t lane)
@@ -354,8 +360,7 @@ static void compute_item(void *p, size_t item, unsigned int tid)
 		int32_t i8[GROUP_BLOCK * SPU_ROWS][SPU_LANES];
 		float f[GROUP_BLOCK * SPU_ROWS][SPU_LANES];
 	} acc[ROW_BLOCK / SPU_ROWS];
-	uint32_t per_call = !spu_mode_sparse(g->mode) && c->kern->pair_groups > 1 ?
-			    (uint32_t)c->kern->pair_groups : 1;
+	uint32_t per_call = spu_groups_per_call(c->kern, g->mode);
 
 	(void)tid;
 	for (w0 = 0; w0 < g->nwin; w0 += g->kc) {
@@ -671,8 +676,8 @@ again:
 		return ret;
 	/* Whole calls of the multi-group dense kernels per item. */
 	c.g.gblock = GROUP_BLOCK;
-	if (!spu_mode_sparse(c.g.mode) && c.kern->pair_groups > 1)
-		c.g.gblock = GROUP_BLOCK / (uint32_t)c.kern->pair_groups * (uint32_t)c.kern->pair_groups;
+	c.g.gblock = GROUP_BLOCK / spu_groups_per_call(c.kern, c.g.mode) *
+		     spu_groups_per_call(c.kern, c.g.mode);
 	if (outer_usable(eng, pb, &c.g))
 		return spu_run_outer(eng, pb, &c.g);
 	chunk = (uint32_t)(A_SCRATCH_MAX / c.g.a_ld) / SPU_ROWS * SPU_ROWS;

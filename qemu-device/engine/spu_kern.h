@@ -68,7 +68,7 @@ struct spu_panel {
 	uint32_t win_bytes;	/* SPU_VEC_BYTES or SPU_WIN_MAX */
 	enum spu_mode mode;
 	uint32_t accumulate;	/* add to acc instead of overwriting it */
-	uint32_t pair;		/* dense modes, up to the kernels' pair_groups - 1:
+	uint32_t pair;		/* not SPU_SPARSE_F32, up to the kernels' pair_groups - 1:
 				 * also the next `pair` lane groups, whose panels
 				 * are pair_stride bytes apart, into
 				 * acc[SPU_ROWS..], acc[2 * SPU_ROWS..] */
@@ -175,7 +175,8 @@ typedef uint32_t (*spu_outer_pack_w_fn)(const uint8_t *idx, const uint8_t *val,
 					uint32_t *off, float *out);
 
 struct spu_kernels {
-	int pair_groups;	/* lane groups dense kernels can do per call (0: 1) */
+	int pair_groups;	/* lane groups the dense and INT8 sparse kernels
+				 * can do per call (0: 1) */
 	spu_outer_f32_fn outer_f32;	/* NULL: sparse fp32 uses the gather kernels */
 	spu_transpose_fn transpose16;	/* with outer_f32 */
 	spu_outer_pack_a_fn outer_pack_a;

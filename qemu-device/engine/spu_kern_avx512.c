@@ -22,43 +22,62 @@
 #define MAC_I8(acc, x, wt)	_mm512_dpbusd_epi32(acc, x, wt)
 
 /*
- * One kernel: nregs registers of A per row and window, bits-wide permute
- * lanes, MAC the accumulate step. Accumulators are kept as __m512i bits.
+ * One INT8 sparse kernel: nregs registers of A per row and window, NG lane
+ * groups per call (panels p->pair_stride bytes apart, accumulators
+ * acc[gi * SPU_ROWS + r]). Rows go PASS_ROWS at a time so that a row's
+ * window, loaded once, serves the steps of all NG groups.
  */
-#define DEFINE_KERNEL(name, acc_t, nregs, bits, MAC)				\
+#define PASS_ROWS	4u
+#define FOR_PASS(r) _Pragma("GCC unroll 4") for (r = 0; r < PASS_ROWS; r++)
+#define FOR_NG(gi, NG) _Pragma("GCC unroll 3") for (gi = 0; gi < NG; gi++)
+
+#define DEFINE_KERNEL(name, nregs, NG)						\
 AVX512_TARGET									\
 static void name(const uint8_t *a, size_t a_ld, const struct spu_panel *p,	\
-		 acc_t acc[][SPU_LANES])				\
+		 int32_t acc[][SPU_LANES])					\
 {										\
-	__m512i sum[SPU_ROWS], lo[SPU_ROWS], hi[SPU_ROWS];			\
-	const uint8_t *step = p->steps;						\
-	uint32_t w, q, r;							\
+	size_t pair = p->pair_stride;						\
+	uint32_t h, w, q, r, gi;						\
 										\
-	FOR_ROWS(r)								\
-		sum[r] = p->accumulate ? _mm512_loadu_si512(acc[r]) :		\
-					 _mm512_setzero_si512();		\
-	for (w = 0; w < p->nwin; w++, a += nregs * SPU_VEC_BYTES) {		\
-		FOR_ROWS(r) {							\
-			lo[r] = _mm512_loadu_si512(a + r * a_ld);		\
-			hi[r] = nregs == 2 ?					\
-				_mm512_loadu_si512(a + r * a_ld + SPU_VEC_BYTES) : lo[r]; \
-		}								\
-		for (q = 0; q < p->nstep; q++, step += 2 * SPU_VEC_BYTES) {	\
-			__m512i idx = _mm512_loadu_si512(step);			\
-			__m512i wt = _mm512_loadu_si512(step + SPU_VEC_BYTES);	\
+	for (h = 0; h < SPU_ROWS; h += PASS_ROWS) {				\
+		__m512i sum[NG][PASS_ROWS], lo[PASS_ROWS], hi[PASS_ROWS];	\
+		const uint8_t *step = p->steps, *ar = a + h * a_ld;		\
 										\
-			FOR_ROWS(r)						\
-				sum[r] = MAC(sum[r],				\
-					     GATHER_##nregs(lo[r], hi[r], idx, bits), wt); \
+		FOR_NG(gi, NG)							\
+			FOR_PASS(r)						\
+				sum[gi][r] = p->accumulate ?			\
+					_mm512_loadu_si512(acc[gi * SPU_ROWS + h + r]) : \
+					_mm512_setzero_si512();			\
+		for (w = 0; w < p->nwin; w++, ar += nregs * SPU_VEC_BYTES) {	\
+			FOR_PASS(r) {						\
+				lo[r] = _mm512_loadu_si512(ar + r * a_ld);	\
+				hi[r] = nregs == 2 ?				\
+					_mm512_loadu_si512(ar + r * a_ld + SPU_VEC_BYTES) : lo[r]; \
+			}							\
+			for (q = 0; q < p->nstep; q++, step += 2 * SPU_VEC_BYTES) { \
+				FOR_NG(gi, NG) {				\
+					__m512i idx = _mm512_loadu_si512(step + gi * pair); \
+					__m512i wt = _mm512_loadu_si512(step + gi * pair + SPU_VEC_BYTES); \
+										\
+					FOR_PASS(r)				\
+						sum[gi][r] = _mm512_dpbusd_epi32(sum[gi][r], \
+							GATHER_##nregs(lo[r], hi[r], idx, 8), wt); \
+				}						\
+			}							\
 		}								\
+		FOR_NG(gi, NG)							\
+			FOR_PASS(r)						\
+				_mm512_storeu_si512(acc[gi * SPU_ROWS + h + r], sum[gi][r]); \
+		(void)hi;	/* unused by one-register windows */		\
 	}									\
-	FOR_ROWS(r)								\
-		_mm512_storeu_si512(acc[r], sum[r]);				\
-	(void)hi;	/* unused by one-register windows */			\
 }
 
-DEFINE_KERNEL(avx512_i8_w64, int32_t, 1, 8, MAC_I8)
-DEFINE_KERNEL(avx512_i8_w128, int32_t, 2, 8, MAC_I8)
+DEFINE_KERNEL(avx512_i8_w64_g1, 1, 1)
+DEFINE_KERNEL(avx512_i8_w64_g2, 1, 2)
+DEFINE_KERNEL(avx512_i8_w64_g3, 1, 3)
+DEFINE_KERNEL(avx512_i8_w128_g1, 2, 1)
+DEFINE_KERNEL(avx512_i8_w128_g2, 2, 2)
+DEFINE_KERNEL(avx512_i8_w128_g3, 2, 3)
 
 /*
  * Dense panels need no gather: step q of a window covers the same k of
@@ -132,59 +151,57 @@ static void avx512_f32_sparse(const uint8_t *a, size_t a_ld, const struct spu_pa
 }
 
 /*
- * Outer-product sparse fp32: per pair of channels, 2 x SPU_OUTER_MT / 16
- * accumulators of 16 rows each; an entry is one broadcast and MT / 16 FMAs
- * with the tile's row loaded straight from memory.
+ * Outer-product sparse fp32: NC channels at a time, SPU_OUTER_MT / 16
+ * accumulators of 16 rows each per channel; an entry is one broadcast and
+ * MT / 16 FMAs with the tile's row loaded straight from memory. Several
+ * channels give the FMAs independent chains to hide load latency.
  */
-#define OUTER_V	(SPU_OUTER_MT / 16)
+#define OUTER_V		(SPU_OUTER_MT / 16)
+#define OUTER_NC	3u
 #define FOR_V(v) _Pragma("GCC unroll 4") for (v = 0; v < OUTER_V; v++)
+
+#define DEFINE_OUTER(name, NC)							\
+AVX512_TARGET									\
+static void name(const uint8_t *at, const struct spu_outer *o, uint32_t c,	\
+		 float acc[][SPU_OUTER_MT])					\
+{										\
+	const uint32_t *off = o->off + c * o->stride;				\
+	const float *wv = o->val + c * o->stride;				\
+	__m512 sum[NC][OUTER_V];						\
+	uint32_t i, j, v;							\
+										\
+	_Pragma("GCC unroll 4") for (i = 0; i < NC; i++)			\
+		FOR_V(v)							\
+			sum[i][v] = o->accumulate ? _mm512_loadu_ps(acc[c + i] + 16 * v) \
+						  : _mm512_setzero_ps();	\
+	for (j = 0; j < o->nnz; j++) {						\
+		_Pragma("GCC unroll 4") for (i = 0; i < NC; i++) {		\
+			const uint8_t *row = at + off[i * o->stride + j];	\
+			__m512 b = _mm512_set1_ps(wv[i * o->stride + j]);	\
+										\
+			FOR_V(v)						\
+				sum[i][v] = _mm512_fmadd_ps(_mm512_loadu_ps(row + 64 * v), \
+							    b, sum[i][v]);	\
+		}								\
+	}									\
+	_Pragma("GCC unroll 4") for (i = 0; i < NC; i++)			\
+		FOR_V(v)							\
+			_mm512_storeu_ps(acc[c + i] + 16 * v, sum[i][v]);	\
+}
+
+DEFINE_OUTER(avx512_outer_f32_n, OUTER_NC)
+DEFINE_OUTER(avx512_outer_f32_1, 1)
 
 AVX512_TARGET
 static void avx512_outer_f32(const uint8_t *at, const struct spu_outer *o,
 			     float acc[][SPU_OUTER_MT])
 {
-	uint32_t c, j, v;
+	uint32_t c;
 
-	for (c = 0; c + 2 <= o->nch; c += 2) {
-		const uint32_t *off0 = o->off + c * o->stride, *off1 = off0 + o->stride;
-		const float *w0 = o->val + c * o->stride, *w1 = w0 + o->stride;
-		__m512 s0[OUTER_V], s1[OUTER_V];
-
-		FOR_V(v) {
-			s0[v] = o->accumulate ? _mm512_loadu_ps(acc[c] + 16 * v) : _mm512_setzero_ps();
-			s1[v] = o->accumulate ? _mm512_loadu_ps(acc[c + 1] + 16 * v) : _mm512_setzero_ps();
-		}
-		for (j = 0; j < o->nnz; j++) {
-			const uint8_t *p0 = at + off0[j], *p1 = at + off1[j];
-			__m512 b0 = _mm512_set1_ps(w0[j]), b1 = _mm512_set1_ps(w1[j]);
-
-			FOR_V(v) {
-				s0[v] = _mm512_fmadd_ps(_mm512_loadu_ps(p0 + 64 * v), b0, s0[v]);
-				s1[v] = _mm512_fmadd_ps(_mm512_loadu_ps(p1 + 64 * v), b1, s1[v]);
-			}
-		}
-		FOR_V(v) {
-			_mm512_storeu_ps(acc[c] + 16 * v, s0[v]);
-			_mm512_storeu_ps(acc[c + 1] + 16 * v, s1[v]);
-		}
-	}
-	if (c < o->nch) {
-		const uint32_t *off0 = o->off + c * o->stride;
-		const float *w0 = o->val + c * o->stride;
-		__m512 s0[OUTER_V];
-
-		FOR_V(v)
-			s0[v] = o->accumulate ? _mm512_loadu_ps(acc[c] + 16 * v) : _mm512_setzero_ps();
-		for (j = 0; j < o->nnz; j++) {
-			const uint8_t *p0 = at + off0[j];
-			__m512 b0 = _mm512_set1_ps(w0[j]);
-
-			FOR_V(v)
-				s0[v] = _mm512_fmadd_ps(_mm512_loadu_ps(p0 + 64 * v), b0, s0[v]);
-		}
-		FOR_V(v)
-			_mm512_storeu_ps(acc[c] + 16 * v, s0[v]);
-	}
+	for (c = 0; c + OUTER_NC <= o->nch; c += OUTER_NC)
+		avx512_outer_f32_n(at, o, c, acc);
+	for (; c < o->nch; c++)
+		avx512_outer_f32_1(at, o, c, acc);
 }
 
 /* 16 fp32 registers transposed in place (see avx512_transpose16). */
@@ -320,13 +337,14 @@ AVX512_TARGET
 static void avx512_i8(const uint8_t *a, size_t a_ld, const struct spu_panel *p,
 		      int32_t acc[][SPU_LANES])
 {
-	if (p->mode == SPU_DENSE)
-		(p->pair == 0 ? avx512_i8_dense1 : p->pair == 1 ? avx512_i8_dense2
-							       : avx512_i8_dense3)(a, a_ld, p, acc);
-	else if (p->win_bytes == SPU_VEC_BYTES)
-		avx512_i8_w64(a, a_ld, p, acc);
-	else
-		avx512_i8_w128(a, a_ld, p, acc);
+	static const spu_kern_i8_fn kern[3][3] = {
+		{ avx512_i8_dense1, avx512_i8_dense2, avx512_i8_dense3 },
+		{ avx512_i8_w64_g1, avx512_i8_w64_g2, avx512_i8_w64_g3 },
+		{ avx512_i8_w128_g1, avx512_i8_w128_g2, avx512_i8_w128_g3 },
+	};
+	unsigned int kind = p->mode == SPU_DENSE ? 0 : p->win_bytes == SPU_VEC_BYTES ? 1 : 2;
+
+	kern[kind][p->pair](a, a_ld, p, acc);
 }
 
 AVX512_TARGET
@@ -462,37 +480,42 @@ static void avx512_pack(const struct spu_pack *p, struct spu_row_stats st[SPU_LA
 	spu_pack_rows(p, 0, full, st);
 }
 
-/* Sign-extend the low / high 8 int32 lanes of v to int64. */
-#define LO64(v)	_mm512_cvtepi32_epi64(_mm512_castsi512_si256(v))
-#define HI64(v)	_mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(v, 1))
-
-/* (v * mult + round) >> shift, saturated to int8, for 8 int64 lanes. */
+/*
+ * (v * mult + round) >> shift, saturated to int8, for the 8 int64 lanes
+ * (v, mult: the low dword of each; round: 2^(shift - 1), 0 if shift is 0).
+ */
 AVX512_TARGET
-static __m128i requant8(__m512i v, __m512i mult, __m512i shift)
+static __m128i requant8(__m512i v, __m512i mult, __m512i round, __m512i shift)
 {
-	__m512i one = _mm512_set1_epi64(1);
-	__mmask8 has_shift = _mm512_test_epi64_mask(shift, shift);
-	__m512i rnd = _mm512_maskz_sllv_epi64(has_shift, one, _mm512_sub_epi64(shift, one));
-	__m512i y = _mm512_add_epi64(_mm512_mul_epi32(v, mult), rnd);
-
-	return _mm512_cvtsepi64_epi8(_mm512_srav_epi64(y, shift));
+	return _mm512_cvtsepi64_epi8(_mm512_srav_epi64(_mm512_add_epi64(_mm512_mul_epi32(v, mult),
+									round), shift));
 }
 
+/*
+ * Even and odd channels go separately, each as the low dwords of 8 qwords,
+ * so that no lane needs widening: one multiply, add and shift per 8.
+ */
 AVX512_TARGET
 static void avx512_epi_i8(const struct spu_tile *t, const int32_t acc[][SPU_LANES])
 {
 	const struct spu_chan *ch = t->chan;
 	__mmask16 lanes = (__mmask16)((1u << t->lanes) - 1);
 	__m512i add = _mm512_loadu_si512(ch->add), mult = _mm512_loadu_si512(ch->mult);
-	__m512i shift = _mm512_loadu_si512(ch->shift);
-	__m512i mult_lo = LO64(mult), mult_hi = HI64(mult);
-	__m512i shift_lo = LO64(shift), shift_hi = HI64(shift);
+	__m512i shift = _mm512_loadu_si512(ch->shift), one = _mm512_set1_epi64(1);
+	__m512i lo32 = _mm512_set1_epi64(0xffffffff);
+	__m512i shift_e = _mm512_and_si512(shift, lo32), shift_o = _mm512_srli_epi64(shift, 32);
+	__m512i mult_o = _mm512_srli_epi64(mult, 32);
+	__m512i round_e = _mm512_maskz_sllv_epi64(_mm512_test_epi64_mask(shift_e, shift_e), one,
+						  _mm512_sub_epi64(shift_e, one));
+	__m512i round_o = _mm512_maskz_sllv_epi64(_mm512_test_epi64_mask(shift_o, shift_o), one,
+						  _mm512_sub_epi64(shift_o, one));
 	uint32_t r;
 
 	for (r = 0; r < t->rows; r++) {
 		__m512i v = _mm512_add_epi32(_mm512_loadu_si512(acc[r]), add);
-		__m128i y = _mm_unpacklo_epi64(requant8(LO64(v), mult_lo, shift_lo),
-					       requant8(HI64(v), mult_hi, shift_hi));
+		__m128i y = _mm_unpacklo_epi8(requant8(v, mult, round_e, shift_e),
+					      requant8(_mm512_srli_epi64(v, 32), mult_o,
+						       round_o, shift_o));
 
 		if (t->res)
 			y = _mm_adds_epi8(y, _mm_maskz_loadu_epi8(lanes, t->res + r * t->res_ld));

@@ -11,7 +11,9 @@
  * Environment: S4_BENCH_ONLY=substring runs only the shapes whose name has
  * it; S4_BENCH_DTYPE=int8 or bf16 only that dtype; S4_BENCH_SPARSITY=s only
  * sparsity s (speedups are then relative to s = 1 measured anyway);
- * S4_BENCH_NOBASE=1 skips the OpenBLAS / oneDNN baselines (reported as 0).
+ * S4_BENCH_NOBASE=1 skips the OpenBLAS / oneDNN baselines (reported as 0);
+ * S4_BENCH_THREADS=n uses n threads instead of one per online CPU;
+ * OPENBLAS_CORETYPE overrides the OpenBLAS kernels chosen for this CPU.
  */
 #include <cblas.h>
 #include <dnnl.h>
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "s4/s4_tensor.h"
@@ -222,6 +225,50 @@ static double baseline(const struct shape *sh, size_t es, int (*fn)(void *), uin
 	return t > 0 ? 2.0 * sh->m * sh->n * sh->k / t * 1e-9 : -1;
 }
 
+/*
+ * baseline() in a child process with nthreads library threads: OpenBLAS's
+ * and OpenMP's threads keep spinning after a call, and in the engine's
+ * process they would take CPU time from the engine's own threads.
+ */
+static double baseline_in_child(const struct shape *sh, size_t es, int (*fn)(void *),
+				uint64_t rng, unsigned int nthreads)
+{
+	double rate = -1;
+	int fds[2], status;
+	pid_t pid;
+
+	if (pipe(fds))
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		openblas_set_num_threads((int)nthreads);
+		rate = baseline(sh, es, fn, &rng);
+		_exit(write(fds[1], &rate, sizeof(rate)) == sizeof(rate) ? 0 : 1);
+	}
+	close(fds[1]);
+	if (pid < 0 || read(fds[0], &rate, sizeof(rate)) != sizeof(rate))
+		rate = -1;
+	close(fds[0]);
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	return rate;
+}
+
+/* The OpenBLAS core type for this CPU's ISA (OPENBLAS_CORETYPE). */
+static const char *openblas_core_for_cpu(void)
+{
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx512bf16"))
+		return "Cooperlake";
+	if (__builtin_cpu_supports("avx512f"))
+		return "SkylakeX";
+	if (__builtin_cpu_supports("avx2"))
+		return "Haswell";
+	return "Prescott";
+}
+
 static const uint32_t sparsities[] = { 1, 2, 4, 8, 16, 32 };
 
 int main(int argc, char **argv)
@@ -241,13 +288,26 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s OUT.tsv [quick]\n", argv[0]);
 		return 2;
 	}
+	/*
+	 * OpenBLAS starts its threads when it is loaded: none in this process.
+	 * It picks its kernels by CPU model, and takes CPUs it does not know
+	 * (as in some VMs) for a Prescott: name the core its ISA calls for.
+	 */
+	if (!getenv("OPENBLAS_NUM_THREADS") || strcmp(getenv("OPENBLAS_NUM_THREADS"), "1")) {
+		setenv("OPENBLAS_NUM_THREADS", "1", 1);
+		setenv("OPENBLAS_CORETYPE", openblas_core_for_cpu(), 0);
+		execv("/proc/self/exe", argv);
+		perror("engine_bench: re-executing with OPENBLAS_NUM_THREADS=1");
+		return 1;
+	}
 	tsv = fopen(argv[1], "w");
-	eng = test_engine(S4_ISA_AUTO);
+	if (getenv("S4_BENCH_THREADS"))
+		nthreads = (unsigned int)atoi(getenv("S4_BENCH_THREADS"));
+	eng = nthreads ? test_engine_threads(S4_ISA_AUTO, nthreads) : NULL;
 	if (!tsv || !eng) {
 		fprintf(stderr, "engine_bench: cannot open %s or create the engine\n", argv[1]);
 		return 1;
 	}
-	openblas_set_num_threads((int)nthreads);
 	fprintf(tsv, "shape\tm\tn\tk\tdtype\tsparsity\tengine_ms\tengine_gops\topenblas_gflops\t"
 		"onednn_gops\tratio_vs_openblas\tratio_vs_onednn\tspeedup_vs_dense\t"
 		"target\tmet\n");
@@ -262,10 +322,8 @@ int main(int argc, char **argv)
 
 		if (only && !strstr(sh->name, only))
 			continue;
-		blas = nobase ? 0 : baseline(sh, 4, sgemm_once, &rng);
-		dnnl = nobase ? 0 : baseline(sh, 1, dnnl_once, &rng);
-
-		usleep(300000);	/* let the libraries' spinning threads go idle */
+		blas = nobase ? 0 : baseline_in_child(sh, 4, sgemm_once, rng_next(&rng), nthreads);
+		dnnl = nobase ? 0 : baseline_in_child(sh, 1, dnnl_once, rng_next(&rng), nthreads);
 		for (dt = S4_DT_INT8; dt <= S4_DT_BF16; dt++) {
 			struct fake_mem fm[6];
 			struct engine_run r[6];

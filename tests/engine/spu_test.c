@@ -17,6 +17,7 @@
 
 struct epi_case {
 	bool bias, res, scale;
+	bool any_requant;	/* INT8: multipliers of any sign, shifts 0 .. max */
 	uint16_t act;
 };
 
@@ -55,6 +56,10 @@ static void make_epilogue(struct fake_mem *fm, uint64_t *rng, uint8_t dtype,
 		rq.shift = i % 7 == 3 ? 0 : shift;
 		if (rq.shift == 0)
 			rq.mult = (int32_t)rng_range(rng, -2, 2);
+		if (c->any_requant) {
+			rq.mult = (int32_t)rng_range(rng, INT32_MIN, INT32_MAX);
+			rq.shift = (uint32_t)rng_range(rng, 0, S4_REQUANT_SHIFT_MAX);
+		}
 		if (c->bias && dtype == S4_DT_INT8)
 			((int32_t *)fake_ptr(fm, ep->bias_va))[i] = (int32_t)bias;
 		else if (c->bias)
@@ -256,6 +261,23 @@ TEST_F(spu, gemm_int8_bias_residual_relu_batched_strided)
 			       .ep = { .bias = true, .res = true, .act = S4_ACT_RELU } };
 
 	EXPECT_EQ(0, run_gemm_case(self->eng, &c, 7));
+}
+
+/*
+ * Requantization with every shift and multipliers of both signs, channels
+ * of one lane group each with its own: saturation both ways, rounding of
+ * negative values, shift 0, odd and even channels.
+ */
+TEST_F(spu, gemm_int8_requant_any_shift_and_sign)
+{
+	struct gemm_case c = { .dtype = S4_DT_INT8, .m = 37, .n = 130, .k = 200, .batch = 1,
+			       .ep = { .bias = true, .res = true, .any_requant = true } };
+	uint32_t i;
+
+	for (i = 0; i < 6; i++) {
+		c.s = sparsities[i];
+		EXPECT_EQ(0, run_gemm_case(self->eng, &c, 40 + i));
+	}
 }
 
 TEST_F(spu, gemm_bf16_scale_bias_residual_gelu_batched_strided)

@@ -86,7 +86,12 @@ int validate_op(uint16_t opcode, const void *payload, size_t size)
 
 struct s4_engine *test_engine(enum s4_engine_isa isa)
 {
-	struct s4_engine *eng = s4_engine_create_isa(0, isa);
+	return test_engine_threads(isa, 0);
+}
+
+struct s4_engine *test_engine_threads(enum s4_engine_isa isa, unsigned int nthreads)
+{
+	struct s4_engine *eng = s4_engine_create_isa(nthreads, isa);
 	struct s4_act_tables *t;
 
 	if (!eng)

@@ -40,6 +40,8 @@ int validate_op(uint16_t opcode, const void *payload, size_t size);
 
 /* Engine with act tables loaded; NULL if the ISA is unsupported here. */
 struct s4_engine *test_engine(enum s4_engine_isa isa);
+/* The same with nthreads threads (0: one per online CPU). */
+struct s4_engine *test_engine_threads(enum s4_engine_isa isa, unsigned int nthreads);
 
 uint64_t rng_next(uint64_t *state);
 /* Uniform integer in [lo, hi]. */

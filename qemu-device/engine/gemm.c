@@ -54,6 +54,23 @@ int s4_validate_gemm(const void *p)
 	return gemm_extent(op, &x);
 }
 
+/*
+ * Batches that share one W and whose rows of A, C (and residual) continue
+ * the previous batch's are one problem with more rows, so that W is packed
+ * once for them: how many batches go together (1: each on its own).
+ */
+static uint32_t gemm_fold(const struct s4_op_gemm *op, unsigned int es)
+{
+	uint32_t most = S4_DIM_MAX / op->m;
+
+	if (op->batch == 1 || op->w_batch_stride ||
+	    op->a_batch_stride != (uint64_t)op->m * op->lda * es ||
+	    op->c_batch_stride != (uint64_t)op->m * op->ldc * es ||
+	    (op->ep.res_va && op->ep.res_batch_stride != (uint64_t)op->m * op->ep.res_ld * es))
+		return 1;
+	return op->batch < most ? op->batch : most;
+}
+
 int s4_exec_gemm(struct s4_job *job, const void *p)
 {
 	const struct s4_op_gemm *op = p;
@@ -65,7 +82,8 @@ int s4_exec_gemm(struct s4_job *job, const void *p)
 	};
 	struct gemm_extent x;
 	void *a, *w, *c;
-	uint32_t b;
+	uint64_t b;	/* b + fold must not wrap */
+	uint32_t fold;
 	int ret;
 
 	ret = gemm_extent(op, &x);
@@ -81,10 +99,12 @@ int s4_exec_gemm(struct s4_job *job, const void *p)
 		return ret;
 	pb.a.ld = (uint64_t)op->lda * es;
 	pb.w_nnz_row = x.wg.nnz_per_row;
-	for (b = 0; b < op->batch && !ret; b++) {
+	fold = gemm_fold(op, es);
+	for (b = 0; b < op->batch && !ret; b += fold) {
 		const uint8_t *wb = (const uint8_t *)w + b * op->w_batch_stride;
 		const uint8_t *res = pb.ep.res;
 
+		pb.m = op->m * (uint32_t)(op->batch - b < fold ? op->batch - b : fold);
 		pb.a.base = (const uint8_t *)a + b * op->a_batch_stride;
 		pb.w_val = wb;
 		pb.w_idx = wb + x.wg.idx_off;

@@ -21,10 +21,16 @@ struct epi_case {
 	uint16_t act;
 };
 
+#define FOLLOW_A	1u	/* a_batch_stride = m * lda elements */
+#define FOLLOW_C	2u	/* c_batch_stride = m * ldc elements, residual's too */
+#define RES_GAP		4u	/* ... but the residual's with a gap */
+
 struct gemm_case {
 	uint8_t dtype;
 	uint32_t s, m, n, k, batch;
 	uint32_t lda_pad, ldc_pad;
+	bool w_shared;		/* one W for all batches (w_batch_stride 0) */
+	uint8_t follow;		/* FOLLOW_*: rows back to back across batches */
 	struct epi_case ep;
 };
 
@@ -132,6 +138,14 @@ static int run_gemm_case(struct s4_engine *eng, const struct gemm_case *c, uint6
 	uint32_t lda = c->k + c->lda_pad, ldc = c->n + c->ldc_pad, b, m, n;
 	uint64_t a_bs = ((uint64_t)c->m * lda * es + 127) & ~63ull;
 	uint64_t c_bs = ((uint64_t)c->m * ldc * es + 127) & ~63ull;
+
+	uint64_t r_bs;
+
+	if (c->follow & FOLLOW_A)
+		a_bs = (uint64_t)c->m * lda * es;
+	if (c->follow & FOLLOW_C)
+		c_bs = (uint64_t)c->m * ldc * es;
+	r_bs = c->follow & RES_GAP ? c_bs + 64 : c_bs;
 	struct s4_op_gemm op = {
 		.m = c->m, .n = c->n, .k = c->k, .batch = c->batch,
 		.lda = lda, .ldc = ldc, .dtype = c->dtype, .sparsity = (uint8_t)c->s,
@@ -144,25 +158,25 @@ static int run_gemm_case(struct s4_engine *eng, const struct gemm_case *c, uint6
 	uint64_t rng = seed, w_bytes = 0;
 	int bad = 0, ret;
 
-	fake_init(&fm, 3 * a_bs * c->batch + 3 * c_bs * c->batch +
+	fake_init(&fm, 3 * a_bs * c->batch + 3 * c_bs * c->batch + r_bs * c->batch +
 		       (uint64_t)c->batch * c->n * c->k * es * 2 + 64 * 1024 + 24ull * c->n);
 	op.a_va = fake_alloc(&fm, a_bs * c->batch);
 	op.c_va = fake_alloc(&fm, c_bs * c->batch);
 	fill_tensor(&rng, c->dtype, fake_ptr(&fm, op.a_va), a_bs * c->batch / es);
-	for (b = 0; b < c->batch; b++) {
+	for (b = 0; b < (c->w_shared ? 1 : c->batch); b++) {
 		uint64_t va;
 
 		w_bytes = make_weights(&fm, &rng, c->dtype, c->n, c->k, c->s, &va);
 		if (!b)
 			op.w_va = va;
 	}
-	op.w_batch_stride = c->batch > 1 ? ((w_bytes + 63) & ~63ull) : 0;
+	op.w_batch_stride = c->batch > 1 && !c->w_shared ? ((w_bytes + 63) & ~63ull) : 0;
 	make_epilogue(&fm, &rng, c->dtype, &c->ep, c->n, (c->k + 31) / 32 * 32 / c->s, &op.ep, &e);
 	if (c->ep.res) {
-		op.ep.res_va = fake_alloc(&fm, c_bs * c->batch);
+		op.ep.res_va = fake_alloc(&fm, r_bs * c->batch);
 		op.ep.res_ld = ldc;
-		op.ep.res_batch_stride = c_bs;
-		fill_tensor(&rng, c->dtype, fake_ptr(&fm, op.ep.res_va), c_bs * c->batch / es);
+		op.ep.res_batch_stride = r_bs;
+		fill_tensor(&rng, c->dtype, fake_ptr(&fm, op.ep.res_va), r_bs * c->batch / es);
 	}
 	ret = run_op(eng, &fm, S4_OP_SPU_GEMM, &op, sizeof(op), NULL);
 	if (ret) {
@@ -172,7 +186,7 @@ static int run_gemm_case(struct s4_engine *eng, const struct gemm_case *c, uint6
 	for (b = 0; b < c->batch && !ret; b++) {
 		const uint8_t *a = (uint8_t *)fake_ptr(&fm, op.a_va) + b * a_bs;
 		const uint8_t *out = (uint8_t *)fake_ptr(&fm, op.c_va) + b * c_bs;
-		const uint8_t *res = c->ep.res ? (uint8_t *)fake_ptr(&fm, op.ep.res_va) + b * c_bs : NULL;
+		const uint8_t *res = c->ep.res ? (uint8_t *)fake_ptr(&fm, op.ep.res_va) + b * r_bs : NULL;
 
 		s4_ref_gemm(c->dtype, c->s, c->m, c->n, c->k, a, lda,
 			    (uint8_t *)fake_ptr(&fm, op.w_va) + b * op.w_batch_stride, acc, sumabs);
@@ -261,6 +275,33 @@ TEST_F(spu, gemm_int8_bias_residual_relu_batched_strided)
 			       .ep = { .bias = true, .res = true, .act = S4_ACT_RELU } };
 
 	EXPECT_EQ(0, run_gemm_case(self->eng, &c, 7));
+}
+
+/*
+ * Batches sharing one W, with rows of A, C and the residual back to back
+ * (the engine runs them as one problem, batch boundaries inside its row
+ * tiles), and with a gap after the batches of any of them (one problem each).
+ */
+TEST_F(spu, gemm_batches_sharing_weights)
+{
+	static const uint8_t follow[] = {
+		0, FOLLOW_A, FOLLOW_C, FOLLOW_A | FOLLOW_C | RES_GAP, FOLLOW_A | FOLLOW_C,
+	};
+	struct gemm_case c = { .m = 37, .n = 40, .k = 96, .batch = 3, .ldc_pad = 3,
+			       .w_shared = true, .ep = { .bias = true, .res = true } };
+	uint32_t i, f, seed = 60;
+
+	for (f = 0; f < sizeof(follow); f++)
+		for (i = 0; i < 8; i++) {
+			c.follow = follow[f];
+			c.ep.res = i & 4;
+			c.dtype = i & 1 ? S4_DT_BF16 : S4_DT_INT8;
+			c.ep.act = i & 1 ? S4_ACT_GELU : S4_ACT_RELU;
+			c.ep.scale = i & 1;
+			c.s = i & 2 ? 8 : 1;
+			EXPECT_EQ(0, run_gemm_case(self->eng, &c, seed++))
+				TH_LOG("follow %u dtype %u s %u", c.follow, c.dtype, c.s);
+		}
 }
 
 /*

@@ -32,12 +32,12 @@ ifeq ($(findstring clang,$(shell $(CC) --version 2>/dev/null)),)
 KSFT_CFLAGS += -Wno-clobbered
 endif
 
-.PHONY: all module libs4 tools examples guest-tests host-tests userspace qemu deps \
+.PHONY: all module libs4 tools examples guest-tests host-tests benches userspace qemu deps \
 	check demo bench vm-run fuzz install clean
 .DEFAULT_GOAL := all
 
 all: module userspace
-userspace: libs4 tools examples guest-tests host-tests
+userspace: libs4 tools examples guest-tests host-tests benches
 
 # ---- kernel module ---------------------------------------------------------
 module:
@@ -185,8 +185,9 @@ vm-run:
 	tests/vm/run.sh -- '$(CMD)'
 
 # ---- benchmarks ----------------------------------------------------------------
-# The engine against OpenBLAS and oneDNN on the host; job submission in the
-# guest (its TSV comes back over the console between marker lines).
+# The engine against OpenBLAS and oneDNN on the host, the throughput of its
+# inner loops' instruction mixes; job submission in the guest (its TSV comes
+# back over the console between marker lines).
 $(BUILD)/bench/engine_bench: $(BUILD)/obj/tests/bench/engine_bench.o \
 		$(HOST_TEST_SUPPORT:%.c=$(BUILD)/obj/%.o) $(BUILD)/lib/libs4card.a $(BUILD)/lib/libs4.a
 	@mkdir -p $(dir $@)
@@ -197,13 +198,16 @@ $(BUILD)/bin/submit_bench: tests/bench/submit_bench.c tests/guest/s4_test_util.h
 	@mkdir -p $(dir $@)
 	$(LINK_LIBS4) -Itests/guest
 
-# Debian's OpenBLAS 0.3.21 does not know recent Xeons and falls back to its
-# SSE3 (Prescott) kernels; give it its AVX-512 ones where the CPU has them.
+$(BUILD)/bench/isa_bench: tests/bench/isa_bench.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -O3 $(USER_LDFLAGS) -o $@ $<
+
+benches: $(BUILD)/bin/submit_bench $(BUILD)/bench/engine_bench $(BUILD)/bench/isa_bench
+
 bench:
 	tests/vm/deps.sh
-	$(MAKE) all qemu $(BUILD)/bin/submit_bench $(BUILD)/bench/engine_bench
-	if grep -qw avx512f /proc/cpuinfo; then \
-		export OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-SkylakeX}; fi; \
+	$(MAKE) all qemu
+	$(BUILD)/bench/isa_bench $(BUILD)/bench/isa.tsv
 	$(BUILD)/bench/engine_bench $(BUILD)/bench/engine.tsv
 	tests/vm/run.sh --log $(BUILD)/bench/submit-console.log -- submit_bench
 	sed -n '/^S4-BENCH-TSV-BEGIN$$/,/^S4-BENCH-TSV-END$$/{//!p}' \

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The ceilings the sparse kernels work under, measured on this CPU: the
+ * throughput of the instruction mixes of the engine's inner loops with
+ * everything in registers (12 independent accumulators, no loads).
+ *
+ * - vpdpbusd alone: the dense INT8 kernel (A broadcast, W a vector);
+ * - vpermb + vpdpbusd: the sparse INT8 kernel, where each 64-MAC vpdpbusd
+ *   needs its A bytes gathered by a permute (both want the same port);
+ * - vfmadd231ps alone: the dense fp32 kernel and the fp32 outer-product
+ *   sparse kernel;
+ * - vpermt2ps + vfmadd231ps: the fp32 gather form of the sparse kernel.
+ *
+ * The ratio of a sparse mix to its dense one bounds the speedup of sparsity
+ * s at ratio * s (before packing and epilogue costs). Writes a TSV (argv[1]).
+ */
+#include <stdio.h>
+#include <time.h>
+
+#include <immintrin.h>
+
+#define CHAINS	12
+#define ITERS	20000000L
+#define REPS	5
+#define TARGET	__attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vnni"), noinline))
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+#define UNROLL _Pragma("GCC unroll 12")
+
+/* Each returns a value depending on every result, so nothing is dropped. */
+TARGET static int dpbusd(long iters)
+{
+	__m512i s[CHAINS], a = _mm512_set1_epi8(1), w = _mm512_set1_epi8(2);
+	long k;
+	int i;
+
+	UNROLL for (i = 0; i < CHAINS; i++)
+		s[i] = _mm512_set1_epi32(i);
+	for (k = 0; k < iters; k++) {
+		UNROLL for (i = 0; i < CHAINS; i++)
+			s[i] = _mm512_dpbusd_epi32(s[i], a, w);
+		__asm__ volatile("" : "+v"(a));
+	}
+	UNROLL for (i = 1; i < CHAINS; i++)
+		s[0] = _mm512_add_epi32(s[0], s[i]);
+	return _mm512_reduce_add_epi32(s[0]);
+}
+
+TARGET static int vpermb_dpbusd(long iters)
+{
+	__m512i s[CHAINS], a[CHAINS], w = _mm512_set1_epi8(2), idx = _mm512_set1_epi8(3);
+	long k;
+	int i;
+
+	UNROLL for (i = 0; i < CHAINS; i++) {
+		s[i] = _mm512_set1_epi32(i);
+		a[i] = _mm512_set1_epi8((char)i);
+	}
+	for (k = 0; k < iters; k++) {
+		UNROLL for (i = 0; i < CHAINS; i++)
+			s[i] = _mm512_dpbusd_epi32(s[i], _mm512_permutexvar_epi8(idx, a[i]), w);
+		__asm__ volatile("" : "+v"(idx));
+	}
+	UNROLL for (i = 1; i < CHAINS; i++)
+		s[0] = _mm512_add_epi32(s[0], s[i]);
+	return _mm512_reduce_add_epi32(s[0]);
+}
+
+TARGET static int fmadd(long iters)
+{
+	__m512 s[CHAINS], a = _mm512_set1_ps(1), w = _mm512_set1_ps(1e-9f);
+	long k;
+	int i;
+
+	UNROLL for (i = 0; i < CHAINS; i++)
+		s[i] = _mm512_set1_ps((float)i);
+	for (k = 0; k < iters; k++) {
+		UNROLL for (i = 0; i < CHAINS; i++)
+			s[i] = _mm512_fmadd_ps(a, w, s[i]);
+		__asm__ volatile("" : "+v"(a));
+	}
+	UNROLL for (i = 1; i < CHAINS; i++)
+		s[0] = _mm512_add_ps(s[0], s[i]);
+	return (int)_mm512_reduce_add_ps(s[0]);
+}
+
+TARGET static int vpermt2ps_fmadd(long iters)
+{
+	__m512 s[CHAINS], lo[CHAINS], hi = _mm512_set1_ps(2), w = _mm512_set1_ps(1e-9f);
+	__m512i idx = _mm512_set1_epi32(3);
+	long k;
+	int i;
+
+	UNROLL for (i = 0; i < CHAINS; i++) {
+		s[i] = _mm512_set1_ps((float)i);
+		lo[i] = _mm512_set1_ps((float)i);
+	}
+	for (k = 0; k < iters; k++) {
+		UNROLL for (i = 0; i < CHAINS; i++)
+			s[i] = _mm512_fmadd_ps(_mm512_permutex2var_ps(lo[i], idx, hi), w, s[i]);
+		__asm__ volatile("" : "+v"(idx));
+	}
+	UNROLL for (i = 1; i < CHAINS; i++)
+		s[0] = _mm512_add_ps(s[0], s[i]);
+	return (int)_mm512_reduce_add_ps(s[0]);
+}
+
+/* Instructions (the MAC ones) per second, best of REPS. */
+static double rate(int (*fn)(long), volatile int *sink)
+{
+	double best = 1e30, t;
+	int r;
+
+	for (r = 0; r < REPS; r++) {
+		t = now();
+		*sink += fn(ITERS);
+		t = now() - t;
+		if (t < best)
+			best = t;
+	}
+	return (double)ITERS * CHAINS / best;
+}
+
+int main(int argc, char **argv)
+{
+	volatile int sink = 0;
+	double dense_i8, sparse_i8, dense_f32, sparse_f32;
+	FILE *tsv;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s OUT.tsv\n", argv[0]);
+		return 2;
+	}
+	__builtin_cpu_init();
+	if (!__builtin_cpu_supports("avx512vbmi") || !__builtin_cpu_supports("avx512vnni")) {
+		fprintf(stderr, "isa_bench: this CPU lacks AVX-512 VBMI/VNNI, nothing to measure\n");
+		return 0;
+	}
+	tsv = fopen(argv[1], "w");
+	if (!tsv) {
+		perror(argv[1]);
+		return 1;
+	}
+	dense_i8 = rate(dpbusd, &sink);
+	sparse_i8 = rate(vpermb_dpbusd, &sink);
+	dense_f32 = rate(fmadd, &sink);
+	sparse_f32 = rate(vpermt2ps_fmadd, &sink);
+	fprintf(tsv, "mix\tmacs_per_insn\tginsn_per_s\tratio_to_dense\n");
+	fprintf(tsv, "vpdpbusd\t64\t%.2f\t1.00\n", dense_i8 * 1e-9);
+	fprintf(tsv, "vpermb+vpdpbusd\t64\t%.2f\t%.2f\n", sparse_i8 * 1e-9, sparse_i8 / dense_i8);
+	fprintf(tsv, "vfmadd231ps\t16\t%.2f\t1.00\n", dense_f32 * 1e-9);
+	fprintf(tsv, "vpermt2ps+vfmadd231ps\t16\t%.2f\t%.2f\n", sparse_f32 * 1e-9,
+		sparse_f32 / dense_f32);
+	fclose(tsv);
+	printf("INT8: vpdpbusd %.2f G/s, with a vpermb each %.2f G/s (%.2f of dense)\n",
+	       dense_i8 * 1e-9, sparse_i8 * 1e-9, sparse_i8 / dense_i8);
+	printf("fp32: vfmadd231ps %.2f G/s, with a vpermt2ps each %.2f G/s (%.2f of dense)\n",
+	       dense_f32 * 1e-9, sparse_f32 * 1e-9, sparse_f32 / dense_f32);
+	return 0;
+}

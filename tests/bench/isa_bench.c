@@ -9,11 +9,15 @@
  *   needs its A bytes gathered by a permute (both want the same port);
  * - vfmadd231ps alone: the dense fp32 kernel and the fp32 outer-product
  *   sparse kernel;
- * - vpermt2ps + vfmadd231ps: the fp32 gather form of the sparse kernel.
+ * - vpermt2ps + vfmadd231ps: the fp32 gather form of the sparse kernel;
+ * - the fp32 outer-product sparse kernel's entry: an offset and a weight
+ *   loaded, then 4 vfmadd231ps of the broadcast weight with the 4 vectors
+ *   at that offset of a 16 KB buffer (in L1, as the kernel's K chunk).
  *
  * The ratio of a sparse mix to its dense one bounds the speedup of sparsity
  * s at ratio * s (before packing and epilogue costs). Writes a TSV (argv[1]).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -112,6 +116,40 @@ TARGET static int vpermt2ps_fmadd(long iters)
 	return (int)_mm512_reduce_add_ps(s[0]);
 }
 
+#define OUTER_BYTES	16384u		/* the buffer: 64 rows of 256 bytes */
+#define OUTER_ENTRIES	1020u		/* a multiple of 3; 8 KB with the weights */
+
+TARGET static int outer(long iters)
+{
+	static float buf[OUTER_BYTES / 4] __attribute__((aligned(64)));
+	static uint32_t off[OUTER_ENTRIES];
+	static float wt[OUTER_ENTRIES];
+	__m512 s[CHAINS];
+	uint32_t j, x = 1;
+	long k;
+	int i;
+
+	for (j = 0; j < OUTER_ENTRIES; j++) {
+		x = x * 1103515245u + 12345u;
+		off[j] = (x >> 16) % (OUTER_BYTES / 256) * 256;
+		wt[j] = 1e-9f;
+	}
+	UNROLL for (i = 0; i < CHAINS; i++)
+		s[i] = _mm512_set1_ps((float)i);
+	/* 3 entries (12 FMAs) per step, as the kernel takes 3 channels at a time */
+	for (k = 0, j = 0; k < iters; k++, j = j + 3 < OUTER_ENTRIES ? j + 3 : 0) {
+		UNROLL for (i = 0; i < CHAINS; i++) {
+			const uint8_t *row = (const uint8_t *)buf + off[j + i / 4];
+
+			s[i] = _mm512_fmadd_ps(_mm512_loadu_ps(row + 64 * (i % 4)),
+					       _mm512_set1_ps(wt[j + i / 4]), s[i]);
+		}
+	}
+	UNROLL for (i = 1; i < CHAINS; i++)
+		s[0] = _mm512_add_ps(s[0], s[i]);
+	return (int)_mm512_reduce_add_ps(s[0]);
+}
+
 /* Instructions (the MAC ones) per second, best of REPS. */
 static double rate(int (*fn)(long), volatile int *sink)
 {
@@ -131,7 +169,7 @@ static double rate(int (*fn)(long), volatile int *sink)
 int main(int argc, char **argv)
 {
 	volatile int sink = 0;
-	double dense_i8, sparse_i8, dense_f32, sparse_f32;
+	double dense_i8, sparse_i8, dense_f32, sparse_f32, outer_f32;
 	FILE *tsv;
 
 	if (argc < 2) {
@@ -152,16 +190,21 @@ int main(int argc, char **argv)
 	sparse_i8 = rate(vpermb_dpbusd, &sink);
 	dense_f32 = rate(fmadd, &sink);
 	sparse_f32 = rate(vpermt2ps_fmadd, &sink);
+	outer_f32 = rate(outer, &sink);
 	fprintf(tsv, "mix\tmacs_per_insn\tginsn_per_s\tratio_to_dense\n");
 	fprintf(tsv, "vpdpbusd\t64\t%.2f\t1.00\n", dense_i8 * 1e-9);
 	fprintf(tsv, "vpermb+vpdpbusd\t64\t%.2f\t%.2f\n", sparse_i8 * 1e-9, sparse_i8 / dense_i8);
 	fprintf(tsv, "vfmadd231ps\t16\t%.2f\t1.00\n", dense_f32 * 1e-9);
 	fprintf(tsv, "vpermt2ps+vfmadd231ps\t16\t%.2f\t%.2f\n", sparse_f32 * 1e-9,
 		sparse_f32 / dense_f32);
+	fprintf(tsv, "outer_product_vfmadd231ps\t16\t%.2f\t%.2f\n", outer_f32 * 1e-9,
+		outer_f32 / dense_f32);
 	fclose(tsv);
 	printf("INT8: vpdpbusd %.2f G/s, with a vpermb each %.2f G/s (%.2f of dense)\n",
 	       dense_i8 * 1e-9, sparse_i8 * 1e-9, sparse_i8 / dense_i8);
 	printf("fp32: vfmadd231ps %.2f G/s, with a vpermt2ps each %.2f G/s (%.2f of dense)\n",
 	       dense_f32 * 1e-9, sparse_f32 * 1e-9, sparse_f32 / dense_f32);
+	printf("fp32: outer-product entries (L1) %.2f G FMA/s (%.2f of dense)\n",
+	       outer_f32 * 1e-9, outer_f32 / dense_f32);
 	return 0;
 }

@@ -150,26 +150,47 @@ TARGET static int outer(long iters)
 	return (int)_mm512_reduce_add_ps(s[0]);
 }
 
-/* Instructions (the MAC ones) per second, best of REPS. */
-static double rate(int (*fn)(long), volatile int *sink)
-{
-	double best = 1e30, t;
-	int r;
+#define NMIX	5
 
-	for (r = 0; r < REPS; r++) {
-		t = now();
-		*sink += fn(ITERS);
-		t = now() - t;
-		if (t < best)
-			best = t;
-	}
-	return (double)ITERS * CHAINS / best;
+static const struct mix {
+	const char *name;
+	unsigned int macs;	/* per MAC instruction */
+	unsigned int dense;	/* the mix this one is compared with */
+	int (*fn)(long iters);
+} mixes[NMIX] = {
+	{ "vpdpbusd", 64, 0, dpbusd },
+	{ "vpermb+vpdpbusd", 64, 0, vpermb_dpbusd },
+	{ "vfmadd231ps", 16, 2, fmadd },
+	{ "vpermt2ps+vfmadd231ps", 16, 2, vpermt2ps_fmadd },
+	{ "outer_product_vfmadd231ps", 16, 2, outer },
+};
+
+/*
+ * MAC instructions per second of every mix, best of REPS rounds that run
+ * each mix once, so that all are compared at the same machine speed.
+ */
+static void rates(double rate[NMIX], volatile int *sink)
+{
+	double t;
+	int r, m;
+
+	for (m = 0; m < NMIX; m++)
+		rate[m] = 0;
+	for (r = 0; r < REPS; r++)
+		for (m = 0; m < NMIX; m++) {
+			t = now();
+			*sink += mixes[m].fn(ITERS);
+			t = now() - t;
+			if ((double)ITERS * CHAINS / t > rate[m])
+				rate[m] = (double)ITERS * CHAINS / t;
+		}
 }
 
 int main(int argc, char **argv)
 {
 	volatile int sink = 0;
-	double dense_i8, sparse_i8, dense_f32, sparse_f32, outer_f32;
+	double rate[NMIX];
+	int m;
 	FILE *tsv;
 
 	if (argc < 2) {
@@ -186,25 +207,16 @@ int main(int argc, char **argv)
 		perror(argv[1]);
 		return 1;
 	}
-	dense_i8 = rate(dpbusd, &sink);
-	sparse_i8 = rate(vpermb_dpbusd, &sink);
-	dense_f32 = rate(fmadd, &sink);
-	sparse_f32 = rate(vpermt2ps_fmadd, &sink);
-	outer_f32 = rate(outer, &sink);
+	rates(rate, &sink);
 	fprintf(tsv, "mix\tmacs_per_insn\tginsn_per_s\tratio_to_dense\n");
-	fprintf(tsv, "vpdpbusd\t64\t%.2f\t1.00\n", dense_i8 * 1e-9);
-	fprintf(tsv, "vpermb+vpdpbusd\t64\t%.2f\t%.2f\n", sparse_i8 * 1e-9, sparse_i8 / dense_i8);
-	fprintf(tsv, "vfmadd231ps\t16\t%.2f\t1.00\n", dense_f32 * 1e-9);
-	fprintf(tsv, "vpermt2ps+vfmadd231ps\t16\t%.2f\t%.2f\n", sparse_f32 * 1e-9,
-		sparse_f32 / dense_f32);
-	fprintf(tsv, "outer_product_vfmadd231ps\t16\t%.2f\t%.2f\n", outer_f32 * 1e-9,
-		outer_f32 / dense_f32);
+	for (m = 0; m < NMIX; m++) {
+		double ratio = rate[m] / rate[mixes[m].dense];
+
+		fprintf(tsv, "%s\t%u\t%.2f\t%.2f\n", mixes[m].name, mixes[m].macs,
+			rate[m] * 1e-9, ratio);
+		printf("%-26s %5.2f G/s  %.2f of %s\n", mixes[m].name, rate[m] * 1e-9, ratio,
+		       mixes[mixes[m].dense].name);
+	}
 	fclose(tsv);
-	printf("INT8: vpdpbusd %.2f G/s, with a vpermb each %.2f G/s (%.2f of dense)\n",
-	       dense_i8 * 1e-9, sparse_i8 * 1e-9, sparse_i8 / dense_i8);
-	printf("fp32: vfmadd231ps %.2f G/s, with a vpermt2ps each %.2f G/s (%.2f of dense)\n",
-	       dense_f32 * 1e-9, sparse_f32 * 1e-9, sparse_f32 / dense_f32);
-	printf("fp32: outer-product entries (L1) %.2f G FMA/s (%.2f of dense)\n",
-	       outer_f32 * 1e-9, outer_f32 / dense_f32);
 	return 0;
 }

@@ -361,6 +361,8 @@ static void compute_item(void *p, size_t item, unsigned int tid)
 		float f[GROUP_BLOCK * SPU_ROWS][SPU_LANES];
 	} acc[ROW_BLOCK / SPU_ROWS];
 	uint32_t per_call = spu_groups_per_call(c->kern, g->mode);
+	/* As few calls as per_call allows, their group counts within one. */
+	uint32_t calls = (ng + per_call - 1) / per_call, ci, cnt;
 
 	(void)tid;
 	for (w0 = 0; w0 < g->nwin; w0 += g->kc) {
@@ -373,10 +375,11 @@ static void compute_item(void *p, size_t item, unsigned int tid)
 			.pair_stride = g->panel_bytes,
 		};
 
-		for (gi = 0; gi < ng; gi += per_call) {
+		for (gi = 0, ci = 0; ci < calls; ci++, gi += cnt) {
+			cnt = (ng - gi + calls - ci - 1) / (calls - ci);
 			panel.steps = c->panels + (g0 + gi) * g->panel_bytes +
 				      (size_t)w0 * g->nstep * step_bytes;
-			panel.pair = (ng - gi < per_call ? ng - gi : per_call) - 1;
+			panel.pair = cnt - 1;
 			for (ri = 0; ri < nr / SPU_ROWS; ri++) {
 				const uint8_t *a = c->a + (size_t)(r0 + ri * SPU_ROWS) * g->a_ld +
 						   (size_t)w0 * g->win_bytes;

@@ -191,7 +191,7 @@ vm-run:
 $(BUILD)/bench/engine_bench: $(BUILD)/obj/tests/bench/engine_bench.o \
 		$(HOST_TEST_SUPPORT:%.c=$(BUILD)/obj/%.o) $(BUILD)/lib/libs4card.a $(BUILD)/lib/libs4.a
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_LDFLAGS) -o $@ $^ -lopenblas -ldnnl -lpthread -lm
+	$(CC) $(USER_LDFLAGS) -o $@ $^ -lopenblas -ldnnl -lgomp -lpthread -lm
 $(BUILD)/obj/tests/bench/engine_bench.o: USER_CFLAGS += -I/usr/include/x86_64-linux-gnu/openblas-pthread
 
 $(BUILD)/bin/submit_bench: tests/bench/submit_bench.c tests/guest/s4_test_util.h $(BUILD)/lib/libs4.a

@@ -567,9 +567,10 @@ static void s4_wait_job_details(struct dma_fence *fence, struct drm_s4_wait *arg
 	struct s4_fence *hw;
 
 	/*
-	 * The finished fence has signalled, so the job has left the scheduler's
-	 * pending list: no reset drops its parent any more, which lives as long
-	 * as our reference to the finished fence.
+	 * The finished fence has signalled, so its parent (the hardware fence)
+	 * has too. A queue reset drops only parents whose callback it can still
+	 * remove, unsignalled ones: this one lives as long as our reference to
+	 * the finished fence.
 	 */
 	s_fence = to_drm_sched_fence(dma_fence_chain_contained(fence));
 	hw = s_fence ? to_s4_fence(READ_ONCE(s_fence->parent)) : NULL;

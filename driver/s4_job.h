@@ -47,7 +47,8 @@ static inline struct s4_job *to_s4_job(struct drm_sched_job *job)
 
 /**
  * struct s4_fence - the hardware fence of a job on a queue
- * @base: the fence; its lock is the queue's lock
+ * @base: the fence; its lock is the queue's lock, or for a job that ended
+ *	without reaching the card the error fences' lock (s4_fence_signal_error())
  * @link: in the queue's list of jobs on the card
  * @vm: the job's address space (the job keeps it alive until this signals)
  * @ring_idx: the job's ring entry

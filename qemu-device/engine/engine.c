@@ -241,3 +241,8 @@ enum s4_engine_isa s4_engine_isa(const struct s4_engine *eng)
 {
 	return eng->isa;
 }
+
+unsigned int s4_engine_threads(const struct s4_engine *eng)
+{
+	return eng->nthreads;
+}

@@ -43,13 +43,18 @@ enum s4_engine_isa {
 
 struct s4_engine;
 
-/* nthreads 0 = one per online CPU. NULL on allocation failure. */
+/*
+ * nthreads 0 = one per CPU this process may run on. NULL on allocation
+ * failure.
+ */
 struct s4_engine *s4_engine_create(unsigned int nthreads);
 /* As s4_engine_create(), forcing isa; NULL if this CPU lacks it. */
 struct s4_engine *s4_engine_create_isa(unsigned int nthreads, enum s4_engine_isa isa);
 void s4_engine_destroy(struct s4_engine *eng);
 /* The kernel ISA in use (never S4_ISA_AUTO). */
 enum s4_engine_isa s4_engine_isa(const struct s4_engine *eng);
+/* The threads a job runs on. */
+unsigned int s4_engine_threads(const struct s4_engine *eng);
 
 /*
  * Load activation tables (a struct s4_act_tables blob, s4_act.h). Returns 0

@@ -670,17 +670,16 @@ int spu_run(struct s4_engine *eng, const struct spu_problem *pb)
 {
 	struct spu_ctx c = { .pb = pb, .kern = eng->kern };
 	bool force_sparse = false;
-	uint32_t chunk;
+	uint32_t chunk, per_call;
 	int ret;
 
 again:
 	ret = spu_geometry(pb, force_sparse, &c.g);
 	if (ret)
 		return ret;
-	/* Whole calls of the multi-group dense kernels per item. */
-	c.g.gblock = GROUP_BLOCK;
-	c.g.gblock = GROUP_BLOCK / spu_groups_per_call(c.kern, c.g.mode) *
-		     spu_groups_per_call(c.kern, c.g.mode);
+	/* Items of whole multi-group kernel calls. */
+	per_call = spu_groups_per_call(c.kern, c.g.mode);
+	c.g.gblock = GROUP_BLOCK / per_call * per_call;
 	if (outer_usable(eng, pb, &c.g))
 		return spu_run_outer(eng, pb, &c.g);
 	chunk = (uint32_t)(A_SCRATCH_MAX / c.g.a_ld) / SPU_ROWS * SPU_ROWS;

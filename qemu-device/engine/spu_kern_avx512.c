@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * AVX-512 SPU kernels. Sparse: each row's window of A sits in one or two
- * registers; a permute (vpermb / vpermt2b for INT8, vpermt2ps for fp32)
- * gathers every lane's group of A values, which vpdpbusd or an FMA
- * multiplies with the lanes' weights. Index and weight vectors are loaded
- * once per step and reused for SPU_ROWS rows. Dense: A is broadcast.
+ * AVX-512 SPU kernels. Sparse INT8: each row's window of A sits in one or
+ * two registers; a permute (vpermb / vpermt2b) gathers every lane's group of
+ * A bytes, which vpdpbusd multiplies with the lanes' weights. A window serves
+ * the steps of up to three lane groups, whose index and weight vectors serve
+ * PASS_ROWS rows. Sparse fp32: the outer-product kernel (or the vpermt2ps
+ * gather form where it cannot be used). Dense: A is broadcast.
  */
 #include <immintrin.h>
 #include <string.h>
@@ -16,9 +17,12 @@
 
 #define FOR_ROWS(r) _Pragma("GCC unroll 8") for (r = 0; r < SPU_ROWS; r++)
 
+/* Lane groups per call of the dense and INT8 sparse kernels, at most. */
+#define AVX512_PAIR_GROUPS	3
+
 /* Gather + multiply-accumulate of one row, per element type and window. */
-#define GATHER_1(lo, hi, idx, bits)	_mm512_permutexvar_epi##bits(idx, lo)
-#define GATHER_2(lo, hi, idx, bits)	_mm512_permutex2var_epi##bits(lo, idx, hi)
+#define GATHER_1(lo, hi, idx)	_mm512_permutexvar_epi8(idx, lo)
+#define GATHER_2(lo, hi, idx)	_mm512_permutex2var_epi8(lo, idx, hi)
 #define MAC_I8(acc, x, wt)	_mm512_dpbusd_epi32(acc, x, wt)
 
 /*
@@ -61,7 +65,7 @@ static void name(const uint8_t *a, size_t a_ld, const struct spu_panel *p,	\
 										\
 					FOR_PASS(r)				\
 						sum[gi][r] = _mm512_dpbusd_epi32(sum[gi][r], \
-							GATHER_##nregs(lo[r], hi[r], idx, 8), wt); \
+							GATHER_##nregs(lo[r], hi[r], idx), wt); \
 				}						\
 			}							\
 		}								\
@@ -337,7 +341,7 @@ AVX512_TARGET
 static void avx512_i8(const uint8_t *a, size_t a_ld, const struct spu_panel *p,
 		      int32_t acc[][SPU_LANES])
 {
-	static const spu_kern_i8_fn kern[3][3] = {
+	static const spu_kern_i8_fn kern[3][AVX512_PAIR_GROUPS] = {
 		{ avx512_i8_dense1, avx512_i8_dense2, avx512_i8_dense3 },
 		{ avx512_i8_w64_g1, avx512_i8_w64_g2, avx512_i8_w64_g3 },
 		{ avx512_i8_w128_g1, avx512_i8_w128_g2, avx512_i8_w128_g3 },
@@ -573,7 +577,7 @@ static void avx512_epi_bf16(const struct spu_tile *t, const float acc[][SPU_LANE
 }
 
 const struct spu_kernels spu_kernels_avx512 = {
-	.pair_groups = 3,
+	.pair_groups = AVX512_PAIR_GROUPS,
 	.outer_f32 = avx512_outer_f32,
 	.transpose16 = avx512_transpose16,
 	.outer_pack_a = avx512_outer_pack_a,

@@ -12,7 +12,8 @@
  * it; S4_BENCH_DTYPE=int8 or bf16 only that dtype; S4_BENCH_SPARSITY=s only
  * sparsity s (speedups are then relative to s = 1 measured anyway);
  * S4_BENCH_NOBASE=1 skips the OpenBLAS / oneDNN baselines (reported as 0);
- * S4_BENCH_THREADS=n uses n threads instead of one per online CPU;
+ * S4_BENCH_THREADS=n uses n threads (engine and anchors) instead of one per
+ * CPU the process may run on;
  * OPENBLAS_CORETYPE overrides the OpenBLAS kernels chosen for this CPU.
  */
 #include <cblas.h>
@@ -23,6 +24,9 @@
 #include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* libgomp's, oneDNN's threading here; declared to need no omp.h. */
+void omp_set_num_threads(int n);
 
 #include "s4/s4_tensor.h"
 #include "test_util.h"
@@ -226,9 +230,9 @@ static double baseline(const struct shape *sh, size_t es, int (*fn)(void *), uin
 }
 
 /*
- * baseline() in a child process with nthreads library threads: OpenBLAS's
- * and OpenMP's threads keep spinning after a call, and in the engine's
- * process they would take CPU time from the engine's own threads.
+ * baseline() in a child process with nthreads OpenBLAS and OpenMP (oneDNN)
+ * threads: those keep spinning after a call, and in the engine's process
+ * they would take CPU time from the engine's own threads.
  */
 static double baseline_in_child(const struct shape *sh, size_t es, int (*fn)(void *),
 				uint64_t rng, unsigned int nthreads)
@@ -244,6 +248,7 @@ static double baseline_in_child(const struct shape *sh, size_t es, int (*fn)(voi
 	if (pid == 0) {
 		close(fds[0]);
 		openblas_set_num_threads((int)nthreads);
+		omp_set_num_threads((int)nthreads);
 		rate = baseline(sh, es, fn, &rng);
 		_exit(write(fds[1], &rate, sizeof(rate)) == sizeof(rate) ? 0 : 1);
 	}
@@ -274,7 +279,7 @@ static const uint32_t sparsities[] = { 1, 2, 4, 8, 16, 32 };
 int main(int argc, char **argv)
 {
 	struct s4_engine *eng;
-	unsigned int nthreads = (unsigned int)sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned int nthreads = 0;
 	size_t nshapes = sizeof(shapes) / sizeof(shapes[0]), i, j;
 	bool quick = argc > 2 && !strcmp(argv[2], "quick");
 	const char *only = getenv("S4_BENCH_ONLY"), *only_dt = getenv("S4_BENCH_DTYPE");
@@ -293,7 +298,8 @@ int main(int argc, char **argv)
 	 * It picks its kernels by CPU model, and takes CPUs it does not know
 	 * (as in some VMs) for a Prescott: name the core its ISA calls for.
 	 */
-	if (!getenv("OPENBLAS_NUM_THREADS") || strcmp(getenv("OPENBLAS_NUM_THREADS"), "1")) {
+	if (!getenv("OPENBLAS_NUM_THREADS") || strcmp(getenv("OPENBLAS_NUM_THREADS"), "1") ||
+	    !getenv("OPENBLAS_CORETYPE")) {
 		setenv("OPENBLAS_NUM_THREADS", "1", 1);
 		setenv("OPENBLAS_CORETYPE", openblas_core_for_cpu(), 0);
 		execv("/proc/self/exe", argv);
@@ -303,11 +309,12 @@ int main(int argc, char **argv)
 	tsv = fopen(argv[1], "w");
 	if (getenv("S4_BENCH_THREADS"))
 		nthreads = (unsigned int)atoi(getenv("S4_BENCH_THREADS"));
-	eng = nthreads ? test_engine_threads(S4_ISA_AUTO, nthreads) : NULL;
+	eng = test_engine_threads(S4_ISA_AUTO, nthreads);
 	if (!tsv || !eng) {
 		fprintf(stderr, "engine_bench: cannot open %s or create the engine\n", argv[1]);
 		return 1;
 	}
+	nthreads = s4_engine_threads(eng);	/* the anchors get as many */
 	fprintf(tsv, "shape\tm\tn\tk\tdtype\tsparsity\tengine_ms\tengine_gops\topenblas_gflops\t"
 		"onednn_gops\tratio_vs_openblas\tratio_vs_onednn\tspeedup_vs_dense\t"
 		"target\tmet\n");
@@ -341,9 +348,9 @@ int main(int argc, char **argv)
 					setup_engine_run(&r[j], sh, (uint8_t)dt, sparsities[j], &rng);
 			}
 			/*
-			 * Rounds over all sparsities, best time of each: the
-			 * speedups compare runs made minutes, not seconds, apart
-			 * on a machine whose speed drifts.
+			 * Rounds over all sparsities, best time of each, so that
+			 * a speedup compares runs made close together on a
+			 * machine whose speed drifts.
 			 */
 			for (round = 0; round < ROUNDS; round++) {
 				for (j = 0; j < 6; j++) {

@@ -63,8 +63,16 @@ static void make_epilogue(struct fake_mem *fm, uint64_t *rng, uint8_t dtype,
 		if (rq.shift == 0)
 			rq.mult = (int32_t)rng_range(rng, -2, 2);
 		if (c->any_requant) {
-			rq.mult = (int32_t)rng_range(rng, INT32_MIN, INT32_MAX);
-			rq.shift = (uint32_t)rng_range(rng, 0, S4_REQUANT_SHIFT_MAX);
+			/*
+			 * Either sign; most shifts near the one that brings the
+			 * accumulators to int8 range (rounding matters there),
+			 * the rest anywhere in 0 .. max (saturation, shift 0).
+			 */
+			rq.mult = (int32_t)rng_range(rng, 1 << 29, INT32_MAX);
+			if (rng_range(rng, 0, 1))
+				rq.mult = -rq.mult;
+			rq.shift = i % 4 ? (uint32_t)rng_range(rng, shift - 4, shift + 4) :
+					   (uint32_t)rng_range(rng, 0, S4_REQUANT_SHIFT_MAX);
 		}
 		if (c->bias && dtype == S4_DT_INT8)
 			((int32_t *)fake_ptr(fm, ep->bias_va))[i] = (int32_t)bias;
@@ -136,16 +144,12 @@ static int run_gemm_case(struct s4_engine *eng, const struct gemm_case *c, uint6
 {
 	unsigned int es = c->dtype == S4_DT_INT8 ? 1 : 2;
 	uint32_t lda = c->k + c->lda_pad, ldc = c->n + c->ldc_pad, b, m, n;
-	uint64_t a_bs = ((uint64_t)c->m * lda * es + 127) & ~63ull;
-	uint64_t c_bs = ((uint64_t)c->m * ldc * es + 127) & ~63ull;
-
-	uint64_t r_bs;
-
-	if (c->follow & FOLLOW_A)
-		a_bs = (uint64_t)c->m * lda * es;
-	if (c->follow & FOLLOW_C)
-		c_bs = (uint64_t)c->m * ldc * es;
-	r_bs = c->follow & RES_GAP ? c_bs + 64 : c_bs;
+	/* Batches back to back, or 64-byte aligned with a gap after each. */
+	uint64_t a_bs = c->follow & FOLLOW_A ? (uint64_t)c->m * lda * es :
+			((uint64_t)c->m * lda * es + 127) & ~63ull;
+	uint64_t c_bs = c->follow & FOLLOW_C ? (uint64_t)c->m * ldc * es :
+			((uint64_t)c->m * ldc * es + 127) & ~63ull;
+	uint64_t r_bs = c->follow & RES_GAP ? c_bs + 64 : c_bs;
 	struct s4_op_gemm op = {
 		.m = c->m, .n = c->n, .k = c->k, .batch = c->batch,
 		.lda = lda, .ldc = ldc, .dtype = c->dtype, .sparsity = (uint8_t)c->s,
@@ -278,9 +282,10 @@ TEST_F(spu, gemm_int8_bias_residual_relu_batched_strided)
 }
 
 /*
- * Batches sharing one W, with rows of A, C and the residual back to back
- * (the engine runs them as one problem, batch boundaries inside its row
- * tiles), and with a gap after the batches of any of them (one problem each).
+ * Batches sharing one W, with rows of A, C and the residual (when there is
+ * one) back to back, which the engine may run as one problem with batch
+ * boundaries inside its row tiles, and with a gap after the batches of any
+ * of them, which it must not. Results only: which way it ran is not seen.
  */
 TEST_F(spu, gemm_batches_sharing_weights)
 {

@@ -39,6 +39,34 @@
 
 #define S4_DIM_MAX	0x7fffffffu
 
+/*
+ * Bytes a tensor spans: rows x cols elements of esize bytes, rows ld
+ * elements apart (ld >= cols is the caller's check), i.e.
+ * ((rows - 1) * ld + cols) * esize; then batch such tensors, stride bytes
+ * apart. 0, or -1 if a count is 0 or a size overflows 64 bits.
+ */
+static inline int s4_span_2d(uint64_t rows, uint64_t cols, uint64_t ld, uint64_t esize,
+			     uint64_t *bytes)
+{
+	uint64_t elems;
+
+	if (!rows || !cols || __builtin_mul_overflow(rows - 1, ld, &elems) ||
+	    __builtin_add_overflow(elems, cols, &elems) ||
+	    __builtin_mul_overflow(elems, esize, bytes))
+		return -1;
+	return 0;
+}
+
+static inline int s4_span_batch(uint64_t one, uint64_t batch, uint64_t stride, uint64_t *bytes)
+{
+	uint64_t off;
+
+	if (!batch || __builtin_mul_overflow(batch - 1, stride, &off) ||
+	    __builtin_add_overflow(off, one, bytes))
+		return -1;
+	return 0;
+}
+
 enum s4_dtype {
 	S4_DT_INT8 = 1,
 	S4_DT_BF16 = 2,
@@ -260,6 +288,28 @@ struct s4_op_embed {
 S4_STATIC_ASSERT(sizeof(struct s4_op_embed) == 48, "s4_op_embed size");
 
 #define S4_RESHAPE_DIMS		4
+
+/*
+ * Bytes a strided S4_RESHAPE_DIMS-d view spans: (sum (dims - 1) * strides
+ * + 1) * esize. 0, or -1 if a dimension is 0 or above S4_DIM_MAX or a size
+ * overflows 64 bits.
+ */
+static inline int s4_span_nd(const uint32_t *dims, const uint32_t *strides, uint64_t esize,
+			     uint64_t *bytes)
+{
+	uint64_t last = 0, part;
+	unsigned int d;
+
+	for (d = 0; d < S4_RESHAPE_DIMS; d++)
+		if (!dims[d] || dims[d] > S4_DIM_MAX ||
+		    __builtin_mul_overflow((uint64_t)dims[d] - 1, strides[d], &part) ||
+		    __builtin_add_overflow(last, part, &last))
+			return -1;
+	if (__builtin_add_overflow(last, 1, &last) ||
+	    __builtin_mul_overflow(last, esize, bytes))
+		return -1;
+	return 0;
+}
 
 /*
  * S4_OP_RESHAPE_PERMUTE: out is the dense tensor with out_dims[i] =

@@ -119,25 +119,6 @@ static bool elem_size_ok(unsigned int es)
 	return es == 1 || es == 2 || es == 4 || es == 8;
 }
 
-/* ((rows - 1) * ld + cols) * es bytes; false on overflow. */
-static bool span_2d(uint64_t rows, uint64_t cols, uint64_t ld, uint64_t es, uint64_t *bytes)
-{
-	uint64_t e;
-
-	return rows && cols && !__builtin_mul_overflow(rows - 1, ld, &e) &&
-	       !__builtin_add_overflow(e, cols, &e) &&
-	       !__builtin_mul_overflow(e, es, bytes);
-}
-
-/* (batch - 1) * stride + one bytes; false on overflow. */
-static bool span_batch(uint64_t one, uint64_t batch, uint64_t stride, uint64_t *bytes)
-{
-	uint64_t off;
-
-	return batch && !__builtin_mul_overflow(batch - 1, stride, &off) &&
-	       !__builtin_add_overflow(off, one, bytes);
-}
-
 static bool mul_ok(uint64_t a, uint64_t b, uint64_t *out)
 {
 	return !__builtin_mul_overflow(a, b, out);
@@ -249,8 +230,8 @@ int s4_cmdbuf_gemm(struct s4_cmdbuf *cb, struct s4_addr c, struct s4_addr a,
 	if (!es || !s4_sparsity_valid(op.sparsity) || !dim_ok(op.m) || !dim_ok(op.n) ||
 	    !dim_ok(op.k) || op.lda < op.k || op.ldc < op.n ||
 	    (op.a_batch_stride | op.c_batch_stride) % es ||
-	    !span_2d(op.m, op.k, op.lda, es, &a_one) ||
-	    !span_2d(op.m, op.n, op.ldc, es, &c_one) ||
+	    s4_span_2d(op.m, op.k, op.lda, es, &a_one) ||
+	    s4_span_2d(op.m, op.n, op.ldc, es, &c_one) ||
 	    s4_sparse_geometry(op.n, op.k, op.sparsity, es, &wg))
 		return -EINVAL;
 	if (op.batch > 1 && !op.c_batch_stride)
@@ -260,15 +241,15 @@ int s4_cmdbuf_gemm(struct s4_cmdbuf *cb, struct s4_addr c, struct s4_addr a,
 	if (ep && !addr_absent(ep->res)) {
 		t.res_ld = ep->res_ld ? ep->res_ld : op.ldc;
 		if (t.res_ld < op.n || ep->res_batch_stride % es ||
-		    !span_2d(op.m, op.n, t.res_ld, es, &r_one) ||
-		    !span_batch(r_one, op.batch, ep->res_batch_stride, &t.res_bytes))
+		    s4_span_2d(op.m, op.n, t.res_ld, es, &r_one) ||
+		    s4_span_batch(r_one, op.batch, ep->res_batch_stride, &t.res_bytes))
 			return -EINVAL;
 	} else if (ep && (ep->res_ld || ep->res_batch_stride)) {
 		return -EINVAL;
 	}
-	if (!span_batch(a_one, op.batch, op.a_batch_stride, &t.bytes[0]) ||
-	    !span_batch(wg.bytes, op.batch, op.w_batch_stride, &t.bytes[1]) ||
-	    !span_batch(c_one, op.batch, op.c_batch_stride, &t.bytes[2]))
+	if (s4_span_batch(a_one, op.batch, op.a_batch_stride, &t.bytes[0]) ||
+	    s4_span_batch(wg.bytes, op.batch, op.w_batch_stride, &t.bytes[1]) ||
+	    s4_span_batch(c_one, op.batch, op.c_batch_stride, &t.bytes[2]))
 		return -EINVAL;
 	t.dtype = op.dtype;
 	t.n = op.n;
@@ -446,8 +427,8 @@ static int add_rows(struct operands *o, struct s4_addr out, struct s4_addr in,
 	*ld_in = d->ld_in ? d->ld_in : d->cols;
 	*ld_out = d->ld_out ? d->ld_out : d->cols;
 	if (!dim_ok(d->rows) || !dim_ok(d->cols) || *ld_in < d->cols || *ld_out < d->cols ||
-	    !span_2d(d->rows, d->cols, *ld_in, 2, &in_bytes) ||
-	    !span_2d(d->rows, d->cols, *ld_out, 2, &out_bytes))
+	    s4_span_2d(d->rows, d->cols, *ld_in, 2, &in_bytes) ||
+	    s4_span_2d(d->rows, d->cols, *ld_out, 2, &out_bytes))
 		return -EINVAL;
 	add_req(o, in, in_bytes, 2);
 	add_req(o, out, out_bytes, 2);
@@ -550,8 +531,8 @@ int s4_cmdbuf_embed(struct s4_cmdbuf *cb, struct s4_addr out, struct s4_addr tab
 	op.elem_size = d->elem_size;
 	if (!elem_size_ok(d->elem_size) || !dim_ok(d->rows) || !dim_ok(d->dim) ||
 	    !dim_ok(d->count) || op.table_ld < d->dim || op.out_ld < d->dim ||
-	    !span_2d(d->rows, d->dim, op.table_ld, d->elem_size, &table_bytes) ||
-	    !span_2d(d->count, d->dim, op.out_ld, d->elem_size, &out_bytes))
+	    s4_span_2d(d->rows, d->dim, op.table_ld, d->elem_size, &table_bytes) ||
+	    s4_span_2d(d->count, d->dim, op.out_ld, d->elem_size, &out_bytes))
 		return -EINVAL;
 	add_req(&o, table, table_bytes, d->elem_size);
 	add_req(&o, idx, (uint64_t)d->count * 4, 4);
@@ -563,20 +544,6 @@ int s4_cmdbuf_embed(struct s4_cmdbuf *cb, struct s4_addr out, struct s4_addr tab
 	op.idx_va = o.va[1];
 	op.out_va = o.va[2];
 	return emit(cb, S4_OP_EMBED, &op, sizeof(op), &o);
-}
-
-/* Bytes spanned by a strided 4-d view: (sum (dims - 1) strides + 1) es. */
-static bool span_nd(const uint32_t *dims, const uint32_t *strides, unsigned int es,
-		    uint64_t *bytes)
-{
-	uint64_t last = 0, part;
-
-	for (unsigned int d = 0; d < S4_RESHAPE_DIMS; d++)
-		if (!dim_ok(dims[d]) ||
-		    __builtin_mul_overflow((uint64_t)dims[d] - 1, strides[d], &part) ||
-		    __builtin_add_overflow(last, part, &last))
-			return false;
-	return !__builtin_add_overflow(last, 1, &last) && mul_ok(last, es, bytes);
 }
 
 int s4_dense_strides(const uint32_t dims[S4_RESHAPE_DIMS], uint32_t strides[S4_RESHAPE_DIMS])
@@ -615,8 +582,8 @@ int s4_cmdbuf_permute(struct s4_cmdbuf *cb, struct s4_addr out, struct s4_addr i
 		odims[i] = d->dims[d->perm[i]];
 	}
 	if (s4_dense_strides(odims, ostrides) ||
-	    !span_nd(d->dims, d->in_strides, d->elem_size, &in_bytes) ||
-	    !span_nd(odims, ostrides, d->elem_size, &out_bytes))
+	    s4_span_nd(d->dims, d->in_strides, d->elem_size, &in_bytes) ||
+	    s4_span_nd(odims, ostrides, d->elem_size, &out_bytes))
 		return -EINVAL;
 	add_req(&o, in, in_bytes, d->elem_size);
 	add_req(&o, out, out_bytes, d->elem_size);
@@ -641,8 +608,8 @@ int s4_cmdbuf_strided_copy(struct s4_cmdbuf *cb, struct s4_addr out, struct s4_a
 	int err;
 
 	if (!cb || !d || !elem_size_ok(d->elem_size) ||
-	    !span_nd(d->dims, d->in_strides, d->elem_size, &in_bytes) ||
-	    !span_nd(d->dims, d->out_strides, d->elem_size, &out_bytes))
+	    s4_span_nd(d->dims, d->in_strides, d->elem_size, &in_bytes) ||
+	    s4_span_nd(d->dims, d->out_strides, d->elem_size, &out_bytes))
 		return -EINVAL;
 	for (unsigned int i = 0; i < S4_RESHAPE_DIMS; i++)
 		if (!mul_ok(count, d->dims[i], &count))

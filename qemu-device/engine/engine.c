@@ -51,28 +51,6 @@ union op_payload {
 	struct s4_op_strided strided;
 };
 
-int s4_span_2d(uint64_t rows, uint64_t cols, uint64_t ld, uint64_t esize,
-	       uint64_t *bytes)
-{
-	uint64_t elems;
-
-	if (!rows || !cols || __builtin_mul_overflow(rows - 1, ld, &elems) ||
-	    __builtin_add_overflow(elems, cols, &elems) ||
-	    __builtin_mul_overflow(elems, esize, bytes))
-		return -S4_ERR_BAD_ARG;
-	return 0;
-}
-
-int s4_span_batch(uint64_t one, uint64_t batch, uint64_t stride, uint64_t *bytes)
-{
-	uint64_t off;
-
-	if (!batch || __builtin_mul_overflow(batch - 1, stride, &off) ||
-	    __builtin_add_overflow(off, one, bytes))
-		return -S4_ERR_BAD_ARG;
-	return 0;
-}
-
 int s4_job_map(struct s4_job *job, uint64_t va, uint64_t len, int write, void **host)
 {
 	uint64_t end;

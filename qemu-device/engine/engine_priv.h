@@ -47,15 +47,6 @@ struct s4_job {
 /* Map [va, va + len) for the job; records the fault on failure. */
 int s4_job_map(struct s4_job *job, uint64_t va, uint64_t len, int write, void **host);
 
-/*
- * Bytes spanned by rows x cols elements of esize bytes, rows ld elements
- * apart (ld >= cols checked by the caller): ((rows - 1) * ld + cols) * esize.
- * Then batch copies stride bytes apart. 0 or -S4_ERR_BAD_ARG on overflow.
- */
-int s4_span_2d(uint64_t rows, uint64_t cols, uint64_t ld, uint64_t esize,
-	       uint64_t *bytes);
-int s4_span_batch(uint64_t one, uint64_t batch, uint64_t stride, uint64_t *bytes);
-
 /* Element size of an enum s4_dtype, 0 if invalid. */
 static inline unsigned int s4_dtype_size(unsigned int dtype)
 {

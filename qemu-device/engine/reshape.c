@@ -11,24 +11,6 @@ static bool elem_size_ok(unsigned int es)
 	return es == 1 || es == 2 || es == 4 || es == 8;
 }
 
-/* Bytes spanned by a strided view: (sum (dims - 1) * strides + 1) * es. */
-static int span_nd(const uint32_t *dims, const uint32_t *strides,
-		   unsigned int es, uint64_t *bytes)
-{
-	uint64_t last = 0, part;
-	unsigned int d;
-
-	for (d = 0; d < ND; d++)
-		if (!dims[d] || dims[d] > S4_DIM_MAX ||
-		    __builtin_mul_overflow((uint64_t)dims[d] - 1, strides[d], &part) ||
-		    __builtin_add_overflow(last, part, &last))
-			return -S4_ERR_BAD_ARG;
-	if (__builtin_add_overflow(last, 1, &last) ||
-	    __builtin_mul_overflow(last, es, bytes))
-		return -S4_ERR_BAD_ARG;
-	return 0;
-}
-
 /* Copy the 4-d index space dims from src (strides si) to dst (strides so). */
 static void copy_nd(uint8_t *dst, const uint8_t *src, const uint32_t *dims,
 		    const uint64_t *si, const uint64_t *so, size_t es)
@@ -72,8 +54,8 @@ static int permute_sizes(const struct s4_op_permute *op, uint64_t *in, uint64_t 
 	for (d = ND - 1; d > 0; d--)
 		if (__builtin_mul_overflow(ostrides[d], odims[d], &ostrides[d - 1]))
 			return -S4_ERR_BAD_ARG;
-	return span_nd(op->dims, op->in_strides, op->elem_size, in) ||
-	       span_nd(odims, ostrides, op->elem_size, out) ? -S4_ERR_BAD_ARG : 0;
+	return s4_span_nd(op->dims, op->in_strides, op->elem_size, in) ||
+	       s4_span_nd(odims, ostrides, op->elem_size, out) ? -S4_ERR_BAD_ARG : 0;
 }
 
 int s4_validate_permute(const void *p)
@@ -122,8 +104,8 @@ static int strided_sizes(const struct s4_op_strided *op, uint64_t *in, uint64_t 
 	uint64_t count = 1;
 	unsigned int d;
 
-	if (span_nd(op->dims, op->in_strides, op->elem_size, in) ||
-	    span_nd(op->dims, op->out_strides, op->elem_size, out))
+	if (s4_span_nd(op->dims, op->in_strides, op->elem_size, in) ||
+	    s4_span_nd(op->dims, op->out_strides, op->elem_size, out))
 		return -S4_ERR_BAD_ARG;
 	for (d = 0; d < ND; d++)
 		if (__builtin_mul_overflow(count, op->dims[d], &count))

@@ -77,7 +77,7 @@ int s4_exec_gemm(struct s4_job *job, const void *p)
 	unsigned int es = s4_dtype_size(op->dtype);
 	struct spu_problem pb = {
 		.dtype = op->dtype, .sparsity = op->sparsity,
-		.m = op->m, .n = op->n, .k = op->k,
+		.n = op->n, .k = op->k,	/* m: per run of batches, below */
 		.ldc = op->ldc,
 	};
 	struct gemm_extent x;

@@ -64,7 +64,7 @@ static void name(const uint8_t *a, size_t a_ld, const struct spu_panel *p,	\
 					__m512i wt = _mm512_loadu_si512(step + gi * pair + SPU_VEC_BYTES); \
 										\
 					FOR_PASS(r)				\
-						sum[gi][r] = _mm512_dpbusd_epi32(sum[gi][r], \
+						sum[gi][r] = MAC_I8(sum[gi][r],	\
 							GATHER_##nregs(lo[r], hi[r], idx), wt); \
 				}						\
 			}							\
@@ -355,9 +355,12 @@ AVX512_TARGET
 static void avx512_bf16(const uint8_t *a, size_t a_ld, const struct spu_panel *p,
 			float acc[][SPU_LANES])
 {
+	static const spu_kern_bf16_fn dense[AVX512_PAIR_GROUPS] = {
+		avx512_f32_dense1, avx512_f32_dense2, avx512_f32_dense3,
+	};
+
 	if (p->mode == SPU_DENSE_F32)
-		(p->pair == 0 ? avx512_f32_dense1 : p->pair == 1 ? avx512_f32_dense2
-								 : avx512_f32_dense3)(a, a_ld, p, acc);
+		dense[p->pair](a, a_ld, p, acc);
 	else
 		avx512_f32_sparse(a, a_ld, p, acc);
 }

@@ -202,89 +202,61 @@ static void pack_panel(void *p, size_t group, unsigned int tid)
 			atomic_store(&c->bad_arg, 1);
 }
 
-/* Vectors the compiler maps onto whatever the target has. */
-typedef uint8_t spu_v16 __attribute__((vector_size(16)));
-typedef uint16_t spu_v8h __attribute__((vector_size(16)));
-typedef uint32_t spu_v8w __attribute__((vector_size(32)));
-
 /*
  * Copy n elements into packed A: INT8 made unsigned (a ^ 0x80), bf16
  * widened to fp32 if A is fp32, else copied. src is element-aligned (VAs
  * are validated aligned), dst 4-byte aligned.
  */
-static void put_elems(const struct spu_geom *g, uint8_t *dst, const uint8_t *src, size_t n)
+static void put_elems(const struct spu_kernels *kern, const struct spu_geom *g, uint8_t *dst,
+		      const uint8_t *src, size_t n)
 {
-	const uint16_t *from = (const uint16_t *)(const void *)src;
-	uint32_t *to = (uint32_t *)(void *)dst;
-	size_t i;
-
-	if (g->esize == 1) {
-		const spu_v16 flip = {
-			0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
-			0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
-		};
-
-		for (i = 0; i + 16 <= n; i += 16) {
-			spu_v16 v;
-
-			memcpy(&v, src + i, 16);
-			v ^= flip;
-			memcpy(dst + i, &v, 16);
-		}
-		for (; i < n; i++)
-			dst[i] = src[i] ^ 0x80;
-		return;
-	}
-	if (g->a_esize == g->esize) {
+	if (g->esize == 1)
+		kern->put_u8(dst, src, n);
+	else if (g->a_esize == g->esize)
 		memcpy(dst, src, n * g->esize);
-		return;
-	}
-	for (i = 0; i + 8 <= n; i += 8) {
-		spu_v8h h;
-		spu_v8w w;
-
-		memcpy(&h, from + i, 16);
-		w = __builtin_convertvector(h, spu_v8w) << 16;
-		memcpy(to + i, &w, 32);
-	}
-	for (; i < n; i++)
-		to[i] = (uint32_t)from[i] << 16;
+	else
+		kern->put_f32(dst, src, n);
 }
 
 /*
- * One im2col row: patch of output pixel m for the problem's group, into a
- * row already filled with the zero element. Taps of one kernel row that
- * are in range and adjacent in the input (no dilation, one group) are one
- * copy.
+ * One im2col row: patch of output pixel m for the problem's group, K
+ * elements, taps outside the input set to the zero element. Taps of one
+ * kernel row that are in range and adjacent in the input (no dilation, one
+ * group) are one copy.
  */
-static void pack_conv_row(const struct spu_problem *pb, const struct spu_geom *g, uint32_t m,
-			  uint8_t *dst)
+static void pack_conv_row(const struct spu_kernels *kern, const struct spu_problem *pb,
+			  const struct spu_geom *g, uint32_t m, uint8_t *dst)
 {
 	const struct s4_op_conv2d *cv = pb->a.conv;
-	size_t esize = g->esize, cg = cv->in_c / cv->groups;
+	size_t esize = g->esize, cg = cv->in_c / cv->groups, tap = cg * g->a_esize;
 	uint32_t ow = m % cv->out_w, oh = (m / cv->out_w) % cv->out_h;
 	uint32_t b = m / cv->out_w / cv->out_h;
 	bool merge = cv->dil_w == 1 && cv->groups == 1;
+	int zero = g->esize == 1 ? 0x80 : 0;	/* INT8 rows are unsigned */
 	uint32_t kh, kw, kw1;
 
 	for (kh = 0; kh < cv->kernel_h; kh++) {
 		int64_t ih = (int64_t)oh * cv->stride_h + (int64_t)kh * cv->dil_h - cv->pad_h;
 
-		if (ih < 0 || ih >= cv->in_h)
-			continue;	/* stays zero */
+		if (ih < 0 || ih >= cv->in_h) {
+			memset(dst + (size_t)kh * cv->kernel_w * tap, zero, cv->kernel_w * tap);
+			continue;
+		}
 		for (kw = 0; kw < cv->kernel_w; kw = kw1) {
 			int64_t iw = (int64_t)ow * cv->stride_w + (int64_t)kw * cv->dil_w - cv->pad_w;
-			uint8_t *out = dst + ((size_t)kh * cv->kernel_w + kw) * cg * g->a_esize;
+			uint8_t *out = dst + ((size_t)kh * cv->kernel_w + kw) * tap;
 			size_t pix;
 
 			kw1 = kw + 1;
-			if (iw < 0 || iw >= cv->in_w)
-				continue;	/* stays zero */
+			if (iw < 0 || iw >= cv->in_w) {
+				memset(out, zero, tap);
+				continue;
+			}
 			if (merge)	/* taps kw .. kw1 - 1 are pixels iw .. */
 				while (kw1 < cv->kernel_w && iw + (kw1 - kw) < cv->in_w)
 					kw1++;
 			pix = ((size_t)b * cv->in_h + (size_t)ih) * cv->in_w + (size_t)iw;
-			put_elems(g, out, pb->a.base +
+			put_elems(kern, g, out, pb->a.base +
 				  (pix * cv->in_c + (size_t)pb->a.group * cg) * esize,
 				  (kw1 - kw) * cg);
 		}
@@ -304,14 +276,15 @@ static void pack_rows(void *p, size_t item, unsigned int tid)
 		uint8_t *dst = c->a + (size_t)r * c->g.a_ld;
 		uint32_t m = c->row0 + r;
 
-		if (m < pb->m && !pb->a.conv) {
-			put_elems(&c->g, dst, pb->a.base + m * pb->a.ld, pb->k);
-			memset(dst + row_bytes, zero, c->g.a_ld - row_bytes);
-		} else {
+		if (m >= pb->m) {
 			memset(dst, zero, c->g.a_ld);
-			if (m < pb->m)
-				pack_conv_row(pb, &c->g, m, dst);
+			continue;
 		}
+		if (pb->a.conv)
+			pack_conv_row(c->kern, pb, &c->g, m, dst);
+		else
+			put_elems(c->kern, &c->g, dst, pb->a.base + m * pb->a.ld, pb->k);
+		memset(dst + row_bytes, zero, c->g.a_ld - row_bytes);
 	}
 }
 
@@ -494,8 +467,7 @@ static void outer_pack_rows(struct outer_ctx *o, uint32_t r0, unsigned int tid, 
 			rows[r] = (const uint16_t *)(const void *)(pb->a.base + m * pb->a.ld);
 			continue;
 		}
-		memset(dst, 0, (size_t)pb->k * 2);
-		pack_conv_row(pb, &g, m, (uint8_t *)dst);
+		pack_conv_row(o->c.kern, pb, &g, m, (uint8_t *)dst);
 		rows[r] = dst;
 	}
 	o->c.kern->outer_pack_a(rows, pb->k, o->kpad, at + r0 % SPU_OUTER_MT);

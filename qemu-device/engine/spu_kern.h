@@ -174,6 +174,11 @@ typedef uint32_t (*spu_outer_pack_w_fn)(const uint8_t *idx, const uint8_t *val,
 					uint32_t count, uint32_t nnz_blk,
 					uint32_t *off, float *out);
 
+/* Rows of packed A: INT8 made unsigned, dst[i] = src[i] ^ 0x80 (n bytes). */
+typedef void (*spu_put_u8_fn)(uint8_t *dst, const uint8_t *src, size_t n);
+/* bf16 widened to fp32 (n elements; src 2-byte and dst 4-byte aligned). */
+typedef void (*spu_put_f32_fn)(uint8_t *dst, const uint8_t *src, size_t n);
+
 struct spu_kernels {
 	int pair_groups;	/* lane groups the dense and INT8 sparse kernels
 				 * can do per call (0: 1) */
@@ -182,6 +187,8 @@ struct spu_kernels {
 	spu_outer_pack_a_fn outer_pack_a;
 	spu_outer_pack_w_fn outer_pack_w;
 	spu_pack_fn pack;
+	spu_put_u8_fn put_u8;
+	spu_put_f32_fn put_f32;
 	spu_kern_i8_fn i8;
 	spu_kern_bf16_fn bf16;
 	spu_epi_i8_fn epi_i8;

@@ -208,6 +208,36 @@ static void avx512_outer_f32(const uint8_t *at, const struct spu_outer *o,
 		avx512_outer_f32_1(at, o, c, acc);
 }
 
+AVX512_TARGET
+static void avx512_put_u8(uint8_t *dst, const uint8_t *src, size_t n)
+{
+	const __m512i flip = _mm512_set1_epi8((char)0x80);
+	size_t i;
+
+	for (i = 0; i + 64 <= n; i += 64)
+		_mm512_storeu_si512(dst + i, _mm512_xor_si512(_mm512_loadu_si512(src + i), flip));
+	if (i < n) {
+		__mmask64 m = (1ull << (n - i)) - 1;	/* n - i < 64 */
+
+		_mm512_mask_storeu_epi8(dst + i, m,
+					_mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src + i), flip));
+	}
+}
+
+AVX512_TARGET
+static void avx512_put_f32(uint8_t *dst, const uint8_t *src, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i += 16) {
+		__mmask16 m = n - i >= 16 ? 0xffff : (__mmask16)((1u << (n - i)) - 1);
+		__m256i h = _mm256_maskz_loadu_epi16(m, src + 2 * i);
+
+		_mm512_mask_storeu_epi32(dst + 4 * i, m,
+					 _mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+	}
+}
+
 /* 16 fp32 registers transposed in place (see avx512_transpose16). */
 AVX512_TARGET
 static void transpose16_regs(__m512 r[16])
@@ -586,6 +616,8 @@ const struct spu_kernels spu_kernels_avx512 = {
 	.outer_pack_a = avx512_outer_pack_a,
 	.outer_pack_w = avx512_outer_pack_w,
 	.pack = avx512_pack,
+	.put_u8 = avx512_put_u8,
+	.put_f32 = avx512_put_f32,
 	.i8 = avx512_i8,
 	.bf16 = avx512_bf16,
 	.epi_i8 = avx512_epi_i8,

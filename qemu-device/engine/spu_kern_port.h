@@ -86,6 +86,50 @@ static void port_bf16(const uint8_t *a, size_t a_ld, const struct spu_panel *p,
 	}
 }
 
+/* Vectors the compiler maps onto whatever the target has. */
+typedef uint8_t port_v16 __attribute__((vector_size(16)));
+typedef uint16_t port_v8h __attribute__((vector_size(16)));
+typedef uint32_t port_v8w __attribute__((vector_size(32)));
+
+SPU_TARGET
+static void port_put_u8(uint8_t *dst, const uint8_t *src, size_t n)
+{
+	const port_v16 flip = {
+		0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+		0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+	};
+	size_t i;
+
+	for (i = 0; i + 16 <= n; i += 16) {
+		port_v16 v;
+
+		memcpy(&v, src + i, 16);
+		v ^= flip;
+		memcpy(dst + i, &v, 16);
+	}
+	for (; i < n; i++)
+		dst[i] = src[i] ^ 0x80;
+}
+
+SPU_TARGET
+static void port_put_f32(uint8_t *dst, const uint8_t *src, size_t n)
+{
+	const uint16_t *from = (const uint16_t *)(const void *)src;
+	uint32_t *to = (uint32_t *)(void *)dst;
+	size_t i;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		port_v8h h;
+		port_v8w w;
+
+		memcpy(&h, from + i, 16);
+		w = __builtin_convertvector(h, port_v8w) << 16;
+		memcpy(to + i, &w, 32);
+	}
+	for (; i < n; i++)
+		to[i] = (uint32_t)from[i] << 16;
+}
+
 SPU_TARGET
 static int8_t port_sat8(int64_t v)
 {
@@ -148,6 +192,8 @@ static void port_epi_bf16(const struct spu_tile *t, const float acc[][SPU_LANES]
 
 const struct spu_kernels SPU_KERNELS = {
 	.pack = spu_pack_generic,
+	.put_u8 = port_put_u8,
+	.put_f32 = port_put_f32,
 	.i8 = port_i8,
 	.bf16 = port_bf16,
 	.epi_i8 = port_epi_i8,

@@ -224,3 +224,8 @@ unsigned int s4_engine_threads(const struct s4_engine *eng)
 {
 	return eng->nthreads;
 }
+
+void s4_engine_get_stats(const struct s4_engine *eng, struct s4_engine_stats *stats)
+{
+	*stats = eng->stats;
+}

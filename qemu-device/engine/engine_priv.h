@@ -34,6 +34,7 @@ struct s4_engine {
 	struct s4_act_fn act[S4_ACT_NUM_FUNCS];
 	/* SPU job scratch, kept between jobs to avoid page faults */
 	struct s4_scratch spu_panels, spu_chan, spu_a, spu_tmp;
+	struct s4_engine_stats stats;
 };
 
 /* One executing packet. */

@@ -56,6 +56,19 @@ enum s4_engine_isa s4_engine_isa(const struct s4_engine *eng);
 /* The threads a job runs on. */
 unsigned int s4_engine_threads(const struct s4_engine *eng);
 
+/* What an engine has done since it was created. */
+struct s4_engine_stats {
+	/*
+	 * GEMM and conv2d problems run on the SPU kernels, each packing its
+	 * weights once: a GEMM batch counts one, except that batches sharing W
+	 * whose rows of A, C and residual follow each other count one together;
+	 * a conv2d counts one per group.
+	 */
+	uint64_t spu_problems;
+};
+
+void s4_engine_get_stats(const struct s4_engine *eng, struct s4_engine_stats *stats);
+
 /*
  * Load activation tables (a struct s4_act_tables blob, s4_act.h). Returns 0
  * or -S4_ERR_BAD_VALUE if the blob is malformed; the previous tables stay.

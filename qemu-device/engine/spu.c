@@ -645,6 +645,7 @@ int spu_run(struct s4_engine *eng, const struct spu_problem *pb)
 	uint32_t chunk, per_call;
 	int ret;
 
+	eng->stats.spu_problems++;
 again:
 	ret = spu_geometry(pb, force_sparse, &c.g);
 	if (ret)

@@ -283,9 +283,9 @@ TEST_F(spu, gemm_int8_bias_residual_relu_batched_strided)
 
 /*
  * Batches sharing one W, with rows of A, C and the residual (when there is
- * one) back to back, which the engine may run as one problem with batch
- * boundaries inside its row tiles, and with a gap after the batches of any
- * of them, which it must not. Results only: which way it ran is not seen.
+ * one) back to back, which the engine runs as one problem (W packed once)
+ * with batch boundaries inside its row tiles, and with a gap after the
+ * batches of any of them, which it must run one by one.
  */
 TEST_F(spu, gemm_batches_sharing_weights)
 {
@@ -294,7 +294,9 @@ TEST_F(spu, gemm_batches_sharing_weights)
 	};
 	struct gemm_case c = { .m = 37, .n = 40, .k = 96, .batch = 3, .ldc_pad = 3,
 			       .w_shared = true, .ep = { .bias = true, .res = true } };
+	struct s4_engine_stats before, after;
 	uint32_t i, f, seed = 60;
+	bool fold;
 
 	for (f = 0; f < sizeof(follow); f++)
 		for (i = 0; i < 8; i++) {
@@ -304,8 +306,15 @@ TEST_F(spu, gemm_batches_sharing_weights)
 			c.ep.act = i & 1 ? S4_ACT_GELU : S4_ACT_RELU;
 			c.ep.scale = i & 1;
 			c.s = i & 2 ? 8 : 1;
+			fold = (c.follow & (FOLLOW_A | FOLLOW_C)) == (FOLLOW_A | FOLLOW_C) &&
+			       !(c.ep.res && (c.follow & RES_GAP));
+			s4_engine_get_stats(self->eng, &before);
 			EXPECT_EQ(0, run_gemm_case(self->eng, &c, seed++))
 				TH_LOG("follow %u dtype %u s %u", c.follow, c.dtype, c.s);
+			s4_engine_get_stats(self->eng, &after);
+			/* W packed once for all batches, or once per batch */
+			EXPECT_EQ(fold ? 1 : c.batch, after.spu_problems - before.spu_problems)
+				TH_LOG("follow %u res %d", c.follow, c.ep.res);
 		}
 }
 

@@ -402,10 +402,10 @@ static void run_chunks(struct s4_engine *eng, struct spu_ctx *c, uint32_t chunk)
  * Outer-product path for sparse fp32 (spu_kern.h): weights decoded into
  * per-channel (offset, value) arrays, A packed K-major per tile of
  * SPU_OUTER_MT rows. A compute item is one tile x OUTER_NB channels, K
- * walked in chunks so that the tile's chunk stays in L1 across channels.
+ * walked in chunks so that the tile's chunk stays in L1 or L2 across channels.
  */
 #define OUTER_NB	64u	/* channels per compute item, a multiple of SPU_LANES */
-#define OUTER_MIN_NNZ	8u	/* entries per channel and kernel call, at least */
+#define OUTER_MIN_NNZ	16u	/* entries per channel and kernel call, at least */
 #define OUTER_KCB	2u	/* blocks per K chunk, at least */
 #define OUTER_TROWS	16u	/* rows transposed together */
 #define FUSED_MIN_TILES	4u		/* fused items: tiles per thread, at least */
@@ -584,7 +584,7 @@ static int spu_run_outer(struct s4_engine *eng, const struct spu_problem *pb,
 	uint32_t chunk, mpad, tiles;
 
 	o.kpad = g->nblk * S4_SPARSE_BLOCK;
-	/* K chunks: 16 KB of tile, but at least 8 entries per channel. */
+	/* K chunks: 16 KB of tile, but at least 16 entries per channel. */
 	o.kcb = OUTER_KCB;
 	if (o.kcb * g->nnz_blk < OUTER_MIN_NNZ)
 		o.kcb = OUTER_MIN_NNZ / g->nnz_blk;

@@ -158,54 +158,50 @@ static void avx512_f32_sparse(const uint8_t *a, size_t a_ld, const struct spu_pa
  * Outer-product sparse fp32: NC channels at a time, SPU_OUTER_MT / 16
  * accumulators of 16 rows each per channel; an entry is one broadcast and
  * MT / 16 FMAs with the tile's row loaded straight from memory. Several
- * channels give the FMAs independent chains to hide load latency.
+ * channels give the FMAs independent chains to hide load latency. One call
+ * walks all channel groups, so that a group's accumulators load while the
+ * previous group's FMAs finish.
  */
 #define OUTER_V		(SPU_OUTER_MT / 16)
 #define OUTER_NC	3u
 #define FOR_V(v) _Pragma("GCC unroll 4") for (v = 0; v < OUTER_V; v++)
 
-#define DEFINE_OUTER(name, NC)							\
-AVX512_TARGET									\
-static void name(const uint8_t *at, const struct spu_outer *o, uint32_t c,	\
-		 float acc[][SPU_OUTER_MT])					\
-{										\
-	const uint32_t *off = o->off + c * o->stride;				\
-	const float *wv = o->val + c * o->stride;				\
-	__m512 sum[NC][OUTER_V];						\
-	uint32_t i, j, v;							\
+/* Channels [c, c + NC) of o into acc[c..]: NC accumulators x OUTER_V. */
+#define OUTER_GROUP(NC)								\
+	for (; c + (NC) <= o->nch; c += (NC)) {					\
+		const uint32_t *off = o->off + c * o->stride;			\
+		const float *wv = o->val + c * o->stride;			\
+		float *out = acc[c];						\
+		__m512 sum[NC][OUTER_V];					\
 										\
-	_Pragma("GCC unroll 4") for (i = 0; i < NC; i++)			\
-		FOR_V(v)							\
-			sum[i][v] = o->accumulate ? _mm512_loadu_ps(acc[c + i] + 16 * v) \
-						  : _mm512_setzero_ps();	\
-	for (j = 0; j < o->nnz; j++) {						\
-		_Pragma("GCC unroll 4") for (i = 0; i < NC; i++) {		\
-			const uint8_t *row = at + off[i * o->stride + j];	\
-			__m512 b = _mm512_set1_ps(wv[i * o->stride + j]);	\
-										\
+		_Pragma("GCC unroll 4") for (i = 0; i < (NC); i++)		\
 			FOR_V(v)						\
-				sum[i][v] = _mm512_fmadd_ps(_mm512_loadu_ps(row + 64 * v), \
-							    b, sum[i][v]);	\
+				sum[i][v] = o->accumulate ?			\
+					_mm512_loadu_ps(out + i * SPU_OUTER_MT + 16 * v) : \
+					_mm512_setzero_ps();			\
+		for (j = 0; j < o->nnz; j++) {					\
+			_Pragma("GCC unroll 4") for (i = 0; i < (NC); i++) {	\
+				const uint8_t *row = at + off[i * o->stride + j]; \
+				__m512 b = _mm512_set1_ps(wv[i * o->stride + j]); \
+										\
+				FOR_V(v)					\
+					sum[i][v] = _mm512_fmadd_ps(		\
+						_mm512_loadu_ps(row + 64 * v), b, sum[i][v]); \
+			}							\
 		}								\
-	}									\
-	_Pragma("GCC unroll 4") for (i = 0; i < NC; i++)			\
-		FOR_V(v)							\
-			_mm512_storeu_ps(acc[c + i] + 16 * v, sum[i][v]);	\
-}
-
-DEFINE_OUTER(avx512_outer_f32_n, OUTER_NC)
-DEFINE_OUTER(avx512_outer_f32_1, 1)
+		_Pragma("GCC unroll 4") for (i = 0; i < (NC); i++)		\
+			FOR_V(v)						\
+				_mm512_storeu_ps(out + i * SPU_OUTER_MT + 16 * v, sum[i][v]); \
+	}
 
 AVX512_TARGET
 static void avx512_outer_f32(const uint8_t *at, const struct spu_outer *o,
 			     float acc[][SPU_OUTER_MT])
 {
-	uint32_t c;
+	uint32_t c = 0, i, j, v;
 
-	for (c = 0; c + OUTER_NC <= o->nch; c += OUTER_NC)
-		avx512_outer_f32_n(at, o, c, acc);
-	for (; c < o->nch; c++)
-		avx512_outer_f32_1(at, o, c, acc);
+	OUTER_GROUP(OUTER_NC)
+	OUTER_GROUP(1)
 }
 
 AVX512_TARGET

@@ -7,6 +7,8 @@
  * - vpdpbusd alone: the dense INT8 kernel (A broadcast, W a vector);
  * - vpermb + vpdpbusd: the sparse INT8 kernel, where each 64-MAC vpdpbusd
  *   needs its A bytes gathered by a permute (both want the same port);
+ * - vpermt2b + vpdpbusd: the same at s = 32, where a lane's 4 entries lie
+ *   in 4 blocks, so the gather reads a 128-byte window (two registers);
  * - vfmadd231ps alone: the dense fp32 kernel and the fp32 outer-product
  *   sparse kernel;
  * - vpermt2ps + vfmadd231ps: the fp32 gather form of the sparse kernel;
@@ -70,6 +72,27 @@ TARGET static int vpermb_dpbusd(long iters)
 	for (k = 0; k < iters; k++) {
 		UNROLL for (i = 0; i < CHAINS; i++)
 			s[i] = _mm512_dpbusd_epi32(s[i], _mm512_permutexvar_epi8(idx, a[i]), w);
+		__asm__ volatile("" : "+v"(idx));
+	}
+	UNROLL for (i = 1; i < CHAINS; i++)
+		s[0] = _mm512_add_epi32(s[0], s[i]);
+	return _mm512_reduce_add_epi32(s[0]);
+}
+
+TARGET static int vpermt2b_dpbusd(long iters)
+{
+	__m512i s[CHAINS], a[CHAINS], b = _mm512_set1_epi8(5), w = _mm512_set1_epi8(2);
+	__m512i idx = _mm512_set1_epi8(3);
+	long k;
+	int i;
+
+	UNROLL for (i = 0; i < CHAINS; i++) {
+		s[i] = _mm512_set1_epi32(i);
+		a[i] = _mm512_set1_epi8((char)i);
+	}
+	for (k = 0; k < iters; k++) {
+		UNROLL for (i = 0; i < CHAINS; i++)
+			s[i] = _mm512_dpbusd_epi32(s[i], _mm512_permutex2var_epi8(a[i], idx, b), w);
 		__asm__ volatile("" : "+v"(idx));
 	}
 	UNROLL for (i = 1; i < CHAINS; i++)
@@ -152,7 +175,7 @@ TARGET static int outer(long iters)
 	return (int)_mm512_reduce_add_ps(s[0]);
 }
 
-#define NMIX	5
+#define NMIX	6
 
 static const struct mix {
 	const char *name;
@@ -162,9 +185,10 @@ static const struct mix {
 } mixes[NMIX] = {
 	{ "vpdpbusd", 64, 0, dpbusd },
 	{ "vpermb+vpdpbusd", 64, 0, vpermb_dpbusd },
-	{ "vfmadd231ps", 16, 2, fmadd },
-	{ "vpermt2ps+vfmadd231ps", 16, 2, vpermt2ps_fmadd },
-	{ "outer_product_vfmadd231ps", 16, 2, outer },
+	{ "vpermt2b+vpdpbusd", 64, 0, vpermt2b_dpbusd },
+	{ "vfmadd231ps", 16, 3, fmadd },
+	{ "vpermt2ps+vfmadd231ps", 16, 3, vpermt2ps_fmadd },
+	{ "outer_product_vfmadd231ps", 16, 3, outer },
 };
 
 /*

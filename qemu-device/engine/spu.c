@@ -501,7 +501,6 @@ static void outer_compute_block(const struct outer_ctx *o, uint32_t tile, uint32
 	uint32_t n0 = cb * OUTER_NB, nch = pb->n - n0 < OUTER_NB ? pb->n - n0 : OUTER_NB;
 	uint32_t b0, gi, rs;
 	_Alignas(64) float acc[OUTER_NB][SPU_OUTER_MT];
-	_Alignas(64) float tr[OUTER_TROWS][SPU_LANES];
 
 	for (b0 = 0; b0 < o->c.g.nblk; b0 += o->kcb) {
 		uint64_t j0 = (uint64_t)n0 * pb->w_nnz_row + (uint64_t)b0 * o->c.g.nnz_blk;
@@ -526,7 +525,6 @@ static void outer_compute_block(const struct outer_ctx *o, uint32_t tile, uint32
 
 			if (m >= pb->m)
 				break;
-			o->c.kern->transpose16(&acc[gi * SPU_LANES][rs], SPU_OUTER_MT, tr[0], SPU_LANES);
 			t = (struct spu_tile){
 				.chan = &o->c.chan[group],
 				.rows = pb->m - m < OUTER_TROWS ? pb->m - m : OUTER_TROWS,
@@ -538,7 +536,7 @@ static void outer_compute_block(const struct outer_ctx *o, uint32_t tile, uint32
 				.act = pb->ep.act,
 				.act_fn = pb->ep.act_fn,
 			};
-			o->c.kern->epi_bf16(&t, (const float (*)[SPU_LANES])tr);
+			o->c.kern->outer_epi_bf16(&t, acc + gi * SPU_LANES, rs);
 		}
 	}
 }

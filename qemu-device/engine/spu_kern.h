@@ -156,8 +156,12 @@ struct spu_outer {
 /* acc[c][r] (+)= sum of val * at[off + 4 r] over channel c's entries. */
 typedef void (*spu_outer_f32_fn)(const uint8_t *at, const struct spu_outer *o,
 				 float acc[][SPU_OUTER_MT]);
-/* dst[j][i] = src[i][j] for a 16 x 16 fp32 block; strides in floats. */
-typedef void (*spu_transpose_fn)(const float *src, size_t src_ld, float *dst, size_t dst_ld);
+/*
+ * Epilogue of the tile t (t->rows <= 16 rows, t->lanes channels) from the
+ * outer-product accumulators acc[channel][r0 + row] of its lane group.
+ */
+typedef void (*spu_outer_epi_bf16_fn)(const struct spu_tile *t, const float acc[][SPU_OUTER_MT],
+				      uint32_t r0);
 /*
  * at[k][i] = fp32(rows[i][k]) for 16 bf16 rows (NULL: a zero row) and
  * k < kpad (a multiple of 16), 0 for k >= k; at rows are SPU_OUTER_MT apart.
@@ -183,7 +187,7 @@ struct spu_kernels {
 	int pair_groups;	/* lane groups the dense and INT8 sparse kernels
 				 * can do per call (0: 1) */
 	spu_outer_f32_fn outer_f32;	/* NULL: sparse fp32 uses the gather kernels */
-	spu_transpose_fn transpose16;	/* with outer_f32 */
+	spu_outer_epi_bf16_fn outer_epi_bf16;	/* with outer_f32 */
 	spu_outer_pack_a_fn outer_pack_a;
 	spu_outer_pack_w_fn outer_pack_w;
 	spu_pack_fn pack;

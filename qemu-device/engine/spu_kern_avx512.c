@@ -558,9 +558,9 @@ static void avx512_epi_i8(const struct spu_tile *t, const int32_t acc[][SPU_LANE
 	}
 }
 
-/* fp32 -> bf16 bits, round to nearest even, NaN kept (quieted). */
+/* fp32 -> bf16 bits in the low half of each dword, round to nearest even, NaN kept (quieted). */
 AVX512_TARGET
-static __m256i to_bf16(__m512 y)
+static inline __attribute__((always_inline)) __m512i to_bf16_bits(__m512 y)
 {
 	__m512i bits = _mm512_castps_si512(y);
 	__m512i lsb = _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
@@ -570,7 +570,25 @@ static __m256i to_bf16(__m512 y)
 	__mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(bits, _mm512_set1_epi32(0x7fffffff)),
 						_mm512_set1_epi32(0x7f800000));
 
-	return _mm512_cvtepi32_epi16(_mm512_mask_mov_epi32(rounded, nan, quiet));
+	return _mm512_mask_mov_epi32(rounded, nan, quiet);
+}
+
+/* The activation of the epilogue (s4_ops.h) on 16 values. */
+AVX512_TARGET
+static inline __attribute__((always_inline)) __m512 epi_act(const struct spu_tile *t, __m512 y)
+{
+	float tmp[SPU_LANES];
+	uint32_t i;
+
+	if (t->act == S4_ACT_NONE)
+		return y;
+	if (t->act == S4_ACT_RELU)
+		return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_LT_OQ),
+					  _mm512_setzero_ps());
+	_mm512_storeu_ps(tmp, y);
+	for (i = 0; i < SPU_LANES; i++)
+		tmp[i] = s4_act_eval(t->act_fn, tmp[i]);
+	return _mm512_loadu_ps(tmp);
 }
 
 AVX512_TARGET
@@ -579,7 +597,7 @@ static void avx512_epi_bf16(const struct spu_tile *t, const float acc[][SPU_LANE
 	const struct spu_chan *ch = t->chan;
 	__mmask16 lanes = (__mmask16)((1u << t->lanes) - 1);
 	__m512 scale = _mm512_loadu_ps(ch->scale), bias = _mm512_loadu_ps(ch->bias);
-	uint32_t r, i;
+	uint32_t r;
 
 	for (r = 0; r < t->rows; r++) {
 		__m512 y = _mm512_add_ps(_mm512_mul_ps(_mm512_loadu_ps(acc[r]), scale), bias);
@@ -590,25 +608,86 @@ static void avx512_epi_bf16(const struct spu_tile *t, const float acc[][SPU_LANE
 			y = _mm512_add_ps(y, _mm512_castsi512_ps(
 				_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16)));
 		}
-		if (t->act == S4_ACT_RELU) {
-			y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_LT_OQ),
-					       _mm512_setzero_ps());
-		} else if (t->act != S4_ACT_NONE) {
-			float tmp[SPU_LANES];
+		_mm256_mask_storeu_epi16(t->out + r * t->out_ld, lanes,
+					 _mm512_cvtepi32_epi16(to_bf16_bits(epi_act(t, y))));
+	}
+}
 
-			_mm512_storeu_ps(tmp, y);
-			for (i = 0; i < SPU_LANES; i++)
-				tmp[i] = s4_act_eval(t->act_fn, tmp[i]);
-			y = _mm512_loadu_ps(tmp);
-		}
-		_mm256_mask_storeu_epi16(t->out + r * t->out_ld, lanes, to_bf16(y));
+/* Channel c of the outer-product accumulators, rows r0.., through the epilogue: bf16 dwords. */
+AVX512_TARGET
+static inline __attribute__((always_inline)) __m512i outer_chan_bf16(const struct spu_tile *t, const float acc[][SPU_OUTER_MT],
+			       uint32_t r0, uint32_t c)
+{
+	__m512 y;
+
+	if (c >= t->lanes)
+		return _mm512_setzero_si512();
+	y = _mm512_add_ps(_mm512_mul_ps(_mm512_loadu_ps(acc[c] + r0), _mm512_set1_ps(t->chan->scale[c])),
+			  _mm512_set1_ps(t->chan->bias[c]));
+	return to_bf16_bits(epi_act(t, y));
+}
+
+AVX512_TARGET
+static void outer_store_row(const struct spu_tile *t, uint32_t r, __m256i v)
+{
+	if (r < t->rows)
+		_mm256_mask_storeu_epi16(t->out + r * t->out_ld, (__mmask16)((1u << t->lanes) - 1), v);
+}
+
+/*
+ * Epilogue of 16 rows (r0..) of a lane group's outer-product accumulators
+ * acc[channel][row]: per channel, scale and bias are scalars; the bf16
+ * results of channel pairs share dwords, and an 8 x 16 dword transpose
+ * gives the output rows. A residual, row-major like the output, takes the
+ * row-major epilogue after an fp32 transpose.
+ */
+AVX512_TARGET
+static void avx512_outer_epi_bf16(const struct spu_tile *t, const float acc[][SPU_OUTER_MT],
+				  uint32_t r0)
+{
+	const __m512i rows_lo = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0);
+	const __m512i rows_hi = _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4);
+	__m512i pk[SPU_LANES / 2], u[2][4];
+	uint32_t c, h, j;
+
+	if (t->res) {
+		_Alignas(64) float tr[SPU_LANES][SPU_LANES];
+
+		avx512_transpose16(acc[0] + r0, SPU_OUTER_MT, tr[0], SPU_LANES);
+		avx512_epi_bf16(t, (const float (*)[SPU_LANES])tr);
+		return;
+	}
+	/* pk[p], dword r: channel 2 p of row r, and 2 p + 1 in the high half */
+	for (c = 0; c < SPU_LANES; c += 2)
+		pk[c / 2] = _mm512_or_si512(outer_chan_bf16(t, acc, r0, c),
+					    _mm512_slli_epi32(outer_chan_bf16(t, acc, r0, c + 1), 16));
+	/* u[h][j], 128-bit lane l: row 4 l + j, channel pairs 4 h .. 4 h + 3 */
+	for (h = 0; h < 2; h++) {
+		const __m512i *s = pk + 4 * h;
+		__m512i a = _mm512_unpacklo_epi32(s[0], s[1]), b = _mm512_unpackhi_epi32(s[0], s[1]);
+		__m512i x = _mm512_unpacklo_epi32(s[2], s[3]), y = _mm512_unpackhi_epi32(s[2], s[3]);
+
+		u[h][0] = _mm512_unpacklo_epi64(a, x);
+		u[h][1] = _mm512_unpackhi_epi64(a, x);
+		u[h][2] = _mm512_unpacklo_epi64(b, y);
+		u[h][3] = _mm512_unpackhi_epi64(b, y);
+	}
+	for (j = 0; j < 4; j++) {
+		/* lo: rows j and 4 + j; hi: rows 8 + j and 12 + j */
+		__m512i lo = _mm512_permutex2var_epi64(u[0][j], rows_lo, u[1][j]);
+		__m512i hi = _mm512_permutex2var_epi64(u[0][j], rows_hi, u[1][j]);
+
+		outer_store_row(t, j, _mm512_castsi512_si256(lo));
+		outer_store_row(t, 4 + j, _mm512_extracti64x4_epi64(lo, 1));
+		outer_store_row(t, 8 + j, _mm512_castsi512_si256(hi));
+		outer_store_row(t, 12 + j, _mm512_extracti64x4_epi64(hi, 1));
 	}
 }
 
 const struct spu_kernels spu_kernels_avx512 = {
 	.pair_groups = AVX512_PAIR_GROUPS,
 	.outer_f32 = avx512_outer_f32,
-	.transpose16 = avx512_transpose16,
+	.outer_epi_bf16 = avx512_outer_epi_bf16,
 	.outer_pack_a = avx512_outer_pack_a,
 	.outer_pack_w = avx512_outer_pack_w,
 	.pack = avx512_pack,

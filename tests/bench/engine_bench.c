@@ -33,7 +33,7 @@ void omp_set_num_threads(int n);
 
 #define MIN_SECONDS	0.25
 #define MIN_REPS	3
-#define ROUNDS		4	/* engine rounds over all sparsities, interleaved */
+#define ROUNDS		4	/* rounds over the anchors and all sparsities, interleaved */
 
 struct shape {
 	const char *name;
@@ -198,8 +198,9 @@ static int dnnl_once(void *p)
 				 r->sh->n, &co) != dnnl_success;
 }
 
-/* Baseline rate in G(FL)OP/s of fn on the shape's GEMM, or -1. */
-static double baseline(const struct shape *sh, size_t es, int (*fn)(void *), uint64_t *rng)
+/* Baseline rate in G(FL)OP/s of fn on the shape's GEMM, timed for seconds, or -1. */
+static double baseline(const struct shape *sh, size_t es, int (*fn)(void *), uint64_t *rng,
+		       double seconds)
 {
 	struct blas_run r = { .sh = sh };
 	size_t i, na = (size_t)sh->m * sh->k, nb = (size_t)sh->n * sh->k;
@@ -222,7 +223,7 @@ static double baseline(const struct shape *sh, size_t es, int (*fn)(void *), uin
 		else
 			((int8_t *)r.b)[i] = (int8_t)rng_range(rng, -128, 127);
 	}
-	t = best_time(fn, &r, MIN_SECONDS);
+	t = best_time(fn, &r, seconds);
 	free(r.a);
 	free(r.b);
 	free(r.c);
@@ -235,7 +236,7 @@ static double baseline(const struct shape *sh, size_t es, int (*fn)(void *), uin
  * they would take CPU time from the engine's own threads.
  */
 static double baseline_in_child(const struct shape *sh, size_t es, int (*fn)(void *),
-				uint64_t rng, unsigned int nthreads)
+				uint64_t rng, unsigned int nthreads, double seconds)
 {
 	double rate = -1;
 	int fds[2], status;
@@ -249,7 +250,7 @@ static double baseline_in_child(const struct shape *sh, size_t es, int (*fn)(voi
 		close(fds[0]);
 		openblas_set_num_threads((int)nthreads);
 		omp_set_num_threads((int)nthreads);
-		rate = baseline(sh, es, fn, &rng);
+		rate = baseline(sh, es, fn, &rng, seconds);
 		_exit(write(fds[1], &rate, sizeof(rate)) == sizeof(rate) ? 0 : 1);
 	}
 	close(fds[1]);
@@ -325,12 +326,11 @@ int main(int argc, char **argv)
 	       "target", "met");
 	for (i = 0; i < (quick ? 2 : nshapes); i++) {
 		const struct shape *sh = &shapes[i];
-		double ops = 2.0 * sh->m * sh->n * sh->k, blas, dnnl;
+		double ops = 2.0 * sh->m * sh->n * sh->k, blas = 0, dnnl = 0;
+		uint64_t blas_seed = rng_next(&rng), dnnl_seed = rng_next(&rng);
 
 		if (only && !strstr(sh->name, only))
 			continue;
-		blas = nobase ? 0 : baseline_in_child(sh, 4, sgemm_once, rng_next(&rng), nthreads);
-		dnnl = nobase ? 0 : baseline_in_child(sh, 1, dnnl_once, rng_next(&rng), nthreads);
 		for (dt = S4_DT_INT8; dt <= S4_DT_BF16; dt++) {
 			struct fake_mem fm[6];
 			struct engine_run r[6];
@@ -348,11 +348,26 @@ int main(int argc, char **argv)
 					setup_engine_run(&r[j], sh, (uint8_t)dt, sparsities[j], &rng);
 			}
 			/*
-			 * Rounds over all sparsities, best time of each, so that
-			 * a speedup compares runs made close together on a
-			 * machine whose speed drifts.
+			 * Rounds over the anchors and all sparsities, best of
+			 * each, so that ratios and speedups compare runs made
+			 * close together on a machine whose speed drifts. An
+			 * anchor's best is over the shape's rounds so far.
 			 */
 			for (round = 0; round < ROUNDS; round++) {
+				if (!nobase) {
+					double rb = baseline_in_child(sh, 4, sgemm_once, blas_seed,
+								      nthreads, MIN_SECONDS / ROUNDS);
+					double rd = baseline_in_child(sh, 1, dnnl_once, dnnl_seed,
+								      nthreads, MIN_SECONDS / ROUNDS);
+
+					if (rb < 0 || rd < 0) {
+						fprintf(stderr, "engine_bench: an anchor failed on %s\n",
+							sh->name);
+						return 1;
+					}
+					blas = rb > blas ? rb : blas;
+					dnnl = rd > dnnl ? rd : dnnl;
+				}
 				for (j = 0; j < 6; j++) {
 					double t;
 

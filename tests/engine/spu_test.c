@@ -492,6 +492,57 @@ TEST_F(spu, gemm_dense_noncanonical_order)
 	}
 }
 
+/*
+ * BF16 outputs keep NaN and infinity. The bias brings them in: NaNs whose
+ * fp32 payload fills the mantissa (rounding to bf16 must not carry it into
+ * the exponent and sign), of both signs, a signalling NaN, and both
+ * infinities; the dense, sparse and outer-product paths, 20 rows (a partial
+ * tile) and 18 channels (a partial lane group).
+ */
+TEST_F(spu, gemm_bf16_nan_and_inf_kept)
+{
+	static const uint32_t special[] = {
+		0x7fffffffu, 0xffffffffu, 0x7f800001u, 0x7f800000u, 0xff800000u,
+	};
+	static const uint32_t sps[] = { 1, 2, 32 };
+	const uint32_t nch = 18, rows = 20, k = 64;
+	uint32_t si, n, m;
+
+	for (si = 0; si < 3; si++) {
+		struct s4_op_gemm op = { .m = rows, .n = nch, .k = k, .batch = 1, .lda = k,
+					 .ldc = nch, .dtype = S4_DT_BF16,
+					 .sparsity = (uint8_t)sps[si] };
+		struct fake_mem fm;
+		uint64_t rng = 90 + si;
+		const uint16_t *out;
+		uint32_t *bias;
+
+		fake_init(&fm, 1 << 20);
+		op.a_va = fake_alloc(&fm, rows * k * 2);
+		op.c_va = fake_alloc(&fm, rows * nch * 2);
+		op.ep.bias_va = fake_alloc(&fm, nch * 4);
+		make_weights(&fm, &rng, S4_DT_BF16, nch, k, sps[si], &op.w_va);
+		fill_bf16(&rng, fake_ptr(&fm, op.a_va), rows * k, 1.0f);
+		bias = fake_ptr(&fm, op.ep.bias_va);
+		for (n = 0; n < nch; n++)
+			bias[n] = n < 5 ? special[n] : 0;
+		ASSERT_EQ(0, run_op(self->eng, &fm, S4_OP_SPU_GEMM, &op, sizeof(op), NULL));
+		out = fake_ptr(&fm, op.c_va);
+		for (m = 0; m < rows; m++) {
+			const uint16_t *o = out + m * nch;
+
+			for (n = 0; n < 3; n++)	/* quiet NaNs */
+				EXPECT_TRUE((o[n] & 0x7fc0) == 0x7fc0)
+					TH_LOG("s %u row %u ch %u: 0x%04x", sps[si], m, n, o[n]);
+			EXPECT_EQ(0x7f80, o[3]);
+			EXPECT_EQ(0xff80, o[4]);
+			for (n = 5; n < nch; n++)	/* finite */
+				EXPECT_NE(0x7f80, o[n] & 0x7f80);
+		}
+		fake_fini(&fm);
+	}
+}
+
 /* ---- conv2d ---- */
 
 struct conv_case {

@@ -351,14 +351,17 @@ int main(int argc, char **argv)
 			 * Rounds over the anchors and all sparsities, best of
 			 * each, so that ratios and speedups compare runs made
 			 * close together on a machine whose speed drifts. An
-			 * anchor's best is over the shape's rounds so far.
+			 * anchor's best is over the shape's rounds so far. Each
+			 * anchor child times for MIN_SECONDS, not a share of it:
+			 * oneDNN's first calls in a new process run up to 60
+			 * times slower, seen for over 60 ms.
 			 */
 			for (round = 0; round < ROUNDS; round++) {
 				if (!nobase) {
 					double rb = baseline_in_child(sh, 4, sgemm_once, blas_seed,
-								      nthreads, MIN_SECONDS / ROUNDS);
+								      nthreads, MIN_SECONDS);
 					double rd = baseline_in_child(sh, 1, dnnl_once, dnnl_seed,
-								      nthreads, MIN_SECONDS / ROUNDS);
+								      nthreads, MIN_SECONDS);
 
 					if (rb < 0 || rd < 0) {
 						fprintf(stderr, "engine_bench: an anchor failed on %s\n",

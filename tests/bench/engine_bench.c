@@ -32,6 +32,8 @@ void omp_set_num_threads(int n);
 #include "test_util.h"
 
 #define MIN_SECONDS	0.25
+#define WARMUP_SECONDS	0.15	/* untimed anchor calls first: oneDNN's first calls in a
+				 * new process run up to 60 times slower, seen for 60 ms */
 #define MIN_REPS	3
 #define ROUNDS		4	/* rounds over the anchors and all sparsities, interleaved */
 
@@ -223,6 +225,9 @@ static double baseline(const struct shape *sh, size_t es, int (*fn)(void *), uin
 		else
 			((int8_t *)r.b)[i] = (int8_t)rng_range(rng, -128, 127);
 	}
+	for (t = now() + WARMUP_SECONDS; now() < t;)
+		if (fn(&r))
+			break;
 	t = best_time(fn, &r, seconds);
 	free(r.a);
 	free(r.b);
@@ -326,7 +331,7 @@ int main(int argc, char **argv)
 	       "target", "met");
 	for (i = 0; i < (quick ? 2 : nshapes); i++) {
 		const struct shape *sh = &shapes[i];
-		double ops = 2.0 * sh->m * sh->n * sh->k, blas = 0, dnnl = 0;
+		double ops = 2.0 * sh->m * sh->n * sh->k, blas, dnnl;
 		uint64_t blas_seed = rng_next(&rng), dnnl_seed = rng_next(&rng);
 
 		if (only && !strstr(sh->name, only))
@@ -350,18 +355,17 @@ int main(int argc, char **argv)
 			/*
 			 * Rounds over the anchors and all sparsities, best of
 			 * each, so that ratios and speedups compare runs made
-			 * close together on a machine whose speed drifts. An
-			 * anchor's best is over the shape's rounds so far. Each
-			 * anchor child times for MIN_SECONDS, not a share of it:
-			 * oneDNN's first calls in a new process run up to 60
-			 * times slower, seen for over 60 ms.
+			 * close together on a machine whose speed drifts, and
+			 * the anchors are timed for as long as each sparsity.
 			 */
+			blas = 0;
+			dnnl = 0;
 			for (round = 0; round < ROUNDS; round++) {
 				if (!nobase) {
 					double rb = baseline_in_child(sh, 4, sgemm_once, blas_seed,
-								      nthreads, MIN_SECONDS);
+								      nthreads, MIN_SECONDS / ROUNDS);
 					double rd = baseline_in_child(sh, 1, dnnl_once, dnnl_seed,
-								      nthreads, MIN_SECONDS);
+								      nthreads, MIN_SECONDS / ROUNDS);
 
 					if (rb < 0 || rd < 0) {
 						fprintf(stderr, "engine_bench: an anchor failed on %s\n",

@@ -65,6 +65,8 @@ struct s4_engine_stats {
 	 * a conv2d counts one per group.
 	 */
 	uint64_t spu_problems;
+	/* Of those, conv2d problems that read the input in place of im2col rows. */
+	uint64_t conv_implicit;
 };
 
 void s4_engine_get_stats(const struct s4_engine *eng, struct s4_engine_stats *stats);

@@ -49,8 +49,10 @@ struct spu_ctx {
 	struct spu_geom g;
 	uint8_t *panels;
 	struct spu_chan *chan;	/* per lane group */
-	uint8_t *a;		/* packed rows [row0, row0 + rows) */
+	uint8_t *a;		/* packed rows [row0, row0 + rows), or the padded input */
 	uint32_t row0, rows;
+	size_t a_ld;		/* bytes between rows of A as the kernels read them */
+	struct spu_implicit *im;	/* NULL: A is packed rows */
 	atomic_int bad_arg;	/* a weight index or requant shift is invalid */
 	atomic_int not_dense;	/* dense mode, but some indices are not in order */
 };
@@ -288,15 +290,112 @@ static void pack_rows(void *p, size_t item, unsigned int tid)
 	}
 }
 
-/* Epilogue of the tile of SPU_ROWS rows at packed row r and one group. */
-static void finish_tile(const struct spu_ctx *c, uint32_t r, uint32_t group, void *acc)
+/*
+ * Implicit conv2d: with stride 1, no dilation and one group, the patch of
+ * output pixel (b, oh, ow) is kernel_h runs of kernel_w * in_c elements of
+ * the zero-padded input, each at padded pixel (b, oh + kh, ow). Over virtual
+ * rows v = (b * hp + oh) * wp + ow, which cover the whole padded image (the
+ * outputs of rows and columns past the real ones are computed and dropped),
+ * run kh of row v starts at element (v + kh * wp) * in_c: rows are evenly
+ * in_c elements apart, so the kernels read the padded input in place of
+ * im2col rows, K chunk by K chunk within a run. Packing A is then one copy
+ * of the input instead of kernel_h * kernel_w. The dropped rows cost N / s
+ * multiply-adds per element, an im2col row one copy per element: the
+ * in-place read is taken when (virtual rows - m) * N <= IMPLICIT_WASTE * m * s
+ * (fitted on engine_bench's ResNet-50 shapes), and not for 1x1 kernels,
+ * whose im2col rows are the input's pixels.
+ */
+#define IMPLICIT_WASTE	6u
+struct spu_implicit {
+	uint32_t hp, wp;	/* padded input rows and columns */
+	uint32_t run_win;	/* windows of a kernel row's run */
+	uint32_t vrows;		/* virtual rows, batch * hp * wp */
+	size_t row_bytes;	/* padded-input row: wp * in_c elements */
+};
+
+static bool implicit_conv(const struct spu_problem *pb, const struct spu_geom *g,
+			  struct spu_implicit *im)
+{
+	const struct s4_op_conv2d *cv = pb->a.conv;
+	uint64_t run_bytes, vrows, bytes;
+
+	if (!cv || cv->groups != 1 || cv->stride_h != 1 || cv->stride_w != 1 ||
+	    cv->dil_h != 1 || cv->dil_w != 1 || cv->kernel_h * cv->kernel_w == 1)
+		return false;
+	run_bytes = (uint64_t)cv->kernel_w * cv->in_c * g->a_esize;
+	if (run_bytes % g->win_bytes)
+		return false;
+	im->hp = cv->in_h + 2u * cv->pad_h;
+	im->wp = cv->in_w + 2u * cv->pad_w;
+	if ((uint64_t)cv->out_h + cv->kernel_h - 1 > im->hp ||
+	    (uint64_t)cv->out_w + cv->kernel_w - 1 > im->wp)
+		return false;	/* (validated: conv_out_dim) */
+	vrows = (uint64_t)cv->batch * im->hp * im->wp;
+	/* the padded input, and what the last rows' runs read past it */
+	bytes = (vrows + ROW_BLOCK + (uint64_t)(cv->kernel_h - 1) * im->wp + cv->kernel_w) *
+		cv->in_c * g->a_esize;
+	if (vrows > UINT32_MAX - ROW_BLOCK || bytes > A_SCRATCH_MAX ||
+	    (vrows - pb->m) * pb->n > (uint64_t)IMPLICIT_WASTE * pb->m * pb->sparsity)
+		return false;
+	im->run_win = (uint32_t)(run_bytes / g->win_bytes);
+	im->vrows = (uint32_t)vrows;
+	im->row_bytes = (size_t)im->wp * cv->in_c * g->a_esize;
+	return true;
+}
+
+/* Item i < batch * hp: padded-input row i; item batch * hp: the slack after them. */
+static void pack_padded(void *p, size_t item, unsigned int tid)
+{
+	struct spu_ctx *c = p;
+	const struct spu_problem *pb = c->pb;
+	const struct s4_op_conv2d *cv = pb->a.conv;
+	const struct spu_implicit *im = c->im;
+	size_t pix_bytes = (size_t)cv->in_c * c->g.a_esize, rows = (size_t)cv->batch * im->hp;
+	uint8_t *dst = c->a + item * im->row_bytes;
+	int zero = c->g.esize == 1 ? 0x80 : 0;	/* INT8 rows are unsigned */
+	uint32_t b = (uint32_t)(item / im->hp), ih = (uint32_t)(item % im->hp);
+
+	(void)tid;
+	if (item == rows) {
+		memset(dst, zero, ((size_t)ROW_BLOCK + (size_t)(cv->kernel_h - 1) * im->wp +
+				   cv->kernel_w) * pix_bytes);
+		return;
+	}
+	if (ih < cv->pad_h || ih >= cv->pad_h + cv->in_h) {
+		memset(dst, zero, im->row_bytes);
+		return;
+	}
+	memset(dst, zero, cv->pad_w * pix_bytes);
+	put_elems(c->kern, &c->g, dst + cv->pad_w * pix_bytes,
+		  pb->a.base + ((size_t)b * cv->in_h + (ih - cv->pad_h)) * cv->in_w * cv->in_c *
+			       c->g.esize,
+		  (size_t)cv->in_w * cv->in_c);
+	memset(dst + (cv->pad_w + (size_t)cv->in_w) * pix_bytes, zero, cv->pad_w * pix_bytes);
+}
+
+/* A as the kernels read it: row r of the chunk, from window w0 (in one run if implicit). */
+static const uint8_t *a_rows(const struct spu_ctx *c, uint32_t r, uint32_t w0)
+{
+	const struct spu_implicit *im = c->im;
+	uint32_t run;
+
+	if (!im)
+		return c->a + (size_t)r * c->g.a_ld + (size_t)w0 * c->g.win_bytes;
+	run = w0 / im->run_win;
+	return c->a + ((size_t)r + (size_t)run * im->wp) * c->a_ld +
+	       (size_t)(w0 - run * im->run_win) * c->g.win_bytes;
+}
+
+/* Epilogue of rows outputs from output row m on, of one group; acc: their accumulators. */
+static void finish_rows(const struct spu_ctx *c, uint32_t m, uint32_t rows, uint32_t group,
+			const void *acc)
 {
 	const struct spu_problem *pb = c->pb;
-	uint32_t n0 = group * SPU_LANES, m = c->row0 + r;
+	uint32_t n0 = group * SPU_LANES;
 	size_t es = c->g.esize;
 	struct spu_tile t = {
 		.chan = &c->chan[group],
-		.rows = pb->m - m < SPU_ROWS ? pb->m - m : SPU_ROWS,
+		.rows = rows,
 		.lanes = pb->n - n0 < SPU_LANES ? pb->n - n0 : SPU_LANES,
 		.out = pb->c + (m * pb->ldc + n0) * es,
 		.out_ld = pb->ldc * es,
@@ -310,6 +409,47 @@ static void finish_tile(const struct spu_ctx *c, uint32_t r, uint32_t group, voi
 		c->kern->epi_i8(&t, acc);
 	else
 		c->kern->epi_bf16(&t, acc);
+}
+
+/* Runs of real outputs among SPU_ROWS rows from chunk row r: first row, output row, count. */
+struct spu_runs {
+	uint32_t n;
+	uint32_t first[SPU_ROWS], m[SPU_ROWS], rows[SPU_ROWS];
+};
+
+static void tile_runs(const struct spu_ctx *c, uint32_t r, struct spu_runs *runs)
+{
+	const struct spu_problem *pb = c->pb;
+	const struct spu_implicit *im = c->im;
+	uint32_t j = 0, v, oh, ow, left;
+
+	runs->n = 0;
+	if (!im) {
+		if (c->row0 + r < pb->m) {
+			runs->first[0] = 0;
+			runs->m[0] = c->row0 + r;
+			runs->rows[0] = pb->m - runs->m[0] < SPU_ROWS ? pb->m - runs->m[0] : SPU_ROWS;
+			runs->n = 1;
+		}
+		return;
+	}
+	while (j < SPU_ROWS) {
+		v = r + j;
+		if (v >= im->vrows)
+			break;
+		oh = v / im->wp % im->hp;
+		ow = v % im->wp;
+		left = SPU_ROWS - j < im->wp - ow ? SPU_ROWS - j : im->wp - ow;
+		if (oh < pb->a.conv->out_h && ow < pb->a.conv->out_w) {
+			runs->first[runs->n] = j;
+			runs->m[runs->n] = (v / im->wp / im->hp * pb->a.conv->out_h + oh) *
+					   pb->a.conv->out_w + ow;
+			runs->rows[runs->n] = left < pb->a.conv->out_w - ow ? left :
+					      pb->a.conv->out_w - ow;
+			runs->n++;
+		}
+		j += left;
+	}
 }
 
 /*
@@ -335,12 +475,18 @@ static void compute_item(void *p, size_t item, unsigned int tid)
 	} acc[ROW_BLOCK / SPU_ROWS];
 	uint32_t per_call = spu_groups_per_call(c->kern, g->mode);
 	/* As few calls as per_call allows, their group counts within one. */
-	uint32_t calls = (ng + per_call - 1) / per_call, ci, cnt;
+	uint32_t calls = (ng + per_call - 1) / per_call, ci, cnt, nw, k;
+	struct spu_runs runs;
 
 	(void)tid;
-	for (w0 = 0; w0 < g->nwin; w0 += g->kc) {
-		struct spu_panel panel = {
-			.nwin = g->nwin - w0 < g->kc ? g->nwin - w0 : g->kc,
+	for (w0 = 0; w0 < g->nwin; w0 += nw) {
+		struct spu_panel panel;
+
+		nw = g->nwin - w0 < g->kc ? g->nwin - w0 : g->kc;
+		if (c->im && nw > c->im->run_win - w0 % c->im->run_win)
+			nw = c->im->run_win - w0 % c->im->run_win;	/* within one run */
+		panel = (struct spu_panel){
+			.nwin = nw,
 			.nstep = g->nstep,
 			.win_bytes = g->win_bytes,
 			.mode = g->mode,
@@ -354,22 +500,24 @@ static void compute_item(void *p, size_t item, unsigned int tid)
 				      (size_t)w0 * g->nstep * step_bytes;
 			panel.pair = cnt - 1;
 			for (ri = 0; ri < nr / SPU_ROWS; ri++) {
-				const uint8_t *a = c->a + (size_t)(r0 + ri * SPU_ROWS) * g->a_ld +
-						   (size_t)w0 * g->win_bytes;
+				const uint8_t *a = a_rows(c, r0 + ri * SPU_ROWS, w0);
 
 				if (c->pb->dtype == S4_DT_INT8)
-					c->kern->i8(a, g->a_ld, &panel, acc[ri].i8 + gi * SPU_ROWS);
+					c->kern->i8(a, c->a_ld, &panel, acc[ri].i8 + gi * SPU_ROWS);
 				else
-					c->kern->bf16(a, g->a_ld, &panel, acc[ri].f + gi * SPU_ROWS);
+					c->kern->bf16(a, c->a_ld, &panel, acc[ri].f + gi * SPU_ROWS);
 			}
 		}
 	}
-	for (ri = 0; ri < nr / SPU_ROWS; ri++)
+	for (ri = 0; ri < nr / SPU_ROWS; ri++) {
+		tile_runs(c, r0 + ri * SPU_ROWS, &runs);
 		for (gi = 0; gi < ng; gi++)
-			if (c->row0 + r0 + ri * SPU_ROWS < c->pb->m)
-				finish_tile(c, r0 + ri * SPU_ROWS, g0 + gi,
-					    c->pb->dtype == S4_DT_INT8 ? (void *)(acc[ri].i8 + gi * SPU_ROWS)
-								       : (void *)(acc[ri].f + gi * SPU_ROWS));
+			for (k = 0; k < runs.n; k++)
+				finish_rows(c, runs.m[k], runs.rows[k], g0 + gi,
+					    c->pb->dtype == S4_DT_INT8 ?
+					    (const void *)(acc[ri].i8 + gi * SPU_ROWS + runs.first[k]) :
+					    (const void *)(acc[ri].f + gi * SPU_ROWS + runs.first[k]));
+	}
 }
 
 /* Phase one: weight panels (items < ngroups), then the first chunk's rows of A. */
@@ -379,6 +527,8 @@ static void pack_first(void *p, size_t item, unsigned int tid)
 
 	if (item < c->g.ngroups)
 		pack_panel(p, item, tid);
+	else if (c->im)
+		pack_padded(p, item - c->g.ngroups, tid);
 	else
 		pack_rows(p, item - c->g.ngroups, tid);
 }
@@ -387,9 +537,10 @@ static void pack_first(void *p, size_t item, unsigned int tid)
 static void run_chunks(struct s4_engine *eng, struct spu_ctx *c, uint32_t chunk)
 {
 	size_t gblocks = (c->g.ngroups + c->g.gblock - 1) / c->g.gblock;
-	uint32_t mpad = (c->pb->m + SPU_ROWS - 1) / SPU_ROWS * SPU_ROWS;
+	uint32_t rows = c->im ? c->im->vrows : c->pb->m;
+	uint32_t mpad = (rows + SPU_ROWS - 1) / SPU_ROWS * SPU_ROWS;
 
-	for (c->row0 = 0; c->row0 < c->pb->m; c->row0 += c->rows) {
+	for (c->row0 = 0; c->row0 < rows; c->row0 += c->rows) {
 		c->rows = mpad - c->row0 < chunk ? mpad - c->row0 : chunk;
 		if (c->row0)
 			s4_pool_run(eng->pool, c->rows / SPU_ROWS, pack_rows, c);
@@ -639,8 +790,10 @@ static int spu_run_outer(struct s4_engine *eng, const struct spu_problem *pb,
 int spu_run(struct s4_engine *eng, const struct spu_problem *pb)
 {
 	struct spu_ctx c = { .pb = pb, .kern = eng->kern };
+	struct spu_implicit im;
 	bool force_sparse = false;
 	uint32_t chunk, per_call;
+	size_t a_bytes, items;
 	int ret;
 
 	eng->stats.spu_problems++;
@@ -653,15 +806,27 @@ again:
 	c.g.gblock = GROUP_BLOCK / per_call * per_call;
 	if (outer_usable(eng, pb, &c.g))
 		return spu_run_outer(eng, pb, &c.g);
-	chunk = (uint32_t)(A_SCRATCH_MAX / c.g.a_ld) / SPU_ROWS * SPU_ROWS;
-	if (chunk < SPU_ROWS)
-		chunk = SPU_ROWS;
-	if (chunk > (pb->m + SPU_ROWS - 1) / SPU_ROWS * SPU_ROWS)
-		chunk = (pb->m + SPU_ROWS - 1) / SPU_ROWS * SPU_ROWS;
+	c.im = implicit_conv(pb, &c.g, &im) ? &im : NULL;
+	if (c.im) {	/* one chunk: all virtual rows */
+		c.a_ld = (size_t)pb->a.conv->in_c * c.g.a_esize;
+		chunk = (im.vrows + SPU_ROWS - 1) / SPU_ROWS * SPU_ROWS;
+		items = (size_t)pb->a.conv->batch * im.hp + 1;
+		a_bytes = ((size_t)im.vrows + ROW_BLOCK + (size_t)(pb->a.conv->kernel_h - 1) * im.wp +
+			   pb->a.conv->kernel_w) * c.a_ld;
+	} else {
+		c.a_ld = c.g.a_ld;
+		chunk = (uint32_t)(A_SCRATCH_MAX / c.g.a_ld) / SPU_ROWS * SPU_ROWS;
+		if (chunk < SPU_ROWS)
+			chunk = SPU_ROWS;
+		if (chunk > (pb->m + SPU_ROWS - 1) / SPU_ROWS * SPU_ROWS)
+			chunk = (pb->m + SPU_ROWS - 1) / SPU_ROWS * SPU_ROWS;
+		items = chunk / SPU_ROWS;
+		a_bytes = (size_t)chunk * c.g.a_ld;
+	}
 	/* Panels and channels are filled per group when packed, rows of A too. */
 	c.panels = s4_scratch_get(&eng->spu_panels, c.g.panel_bytes * c.g.ngroups);
 	c.chan = s4_scratch_get(&eng->spu_chan, (size_t)c.g.ngroups * sizeof(*c.chan));
-	c.a = s4_scratch_get(&eng->spu_a, (size_t)chunk * c.g.a_ld);
+	c.a = s4_scratch_get(&eng->spu_a, a_bytes);
 	atomic_init(&c.bad_arg, 0);
 	atomic_init(&c.not_dense, 0);
 	ret = -S4_ERR_BAD_ARG;
@@ -669,13 +834,15 @@ again:
 		goto out;
 	c.row0 = 0;
 	c.rows = chunk;
-	s4_pool_run(eng->pool, c.g.ngroups + chunk / SPU_ROWS, pack_first, &c);
+	s4_pool_run(eng->pool, c.g.ngroups + items, pack_first, &c);
 	if (atomic_load(&c.not_dense)) {
 		force_sparse = true;
 		goto again;
 	}
 	if (atomic_load(&c.bad_arg))
 		goto out;
+	if (c.im)
+		eng->stats.conv_implicit++;
 	run_chunks(eng, &c, chunk);
 	ret = 0;
 out:

@@ -614,7 +614,43 @@ static const struct conv_case conv_shapes[] = {
 	{ 1, 6, 6, 8, 12, 3, 3, 1, 1, 1, 2 },		/* groups 2 */
 	{ 2, 6, 6, 8, 8, 3, 3, 1, 1, 1, 8 },		/* depthwise */
 	{ 1, 12, 12, 3, 16, 7, 7, 2, 3, 1, 1 },		/* stem: K = 147 */
+	/* read in place of im2col rows (see conv_in_place_of_im2col) */
+	{ 2, 20, 18, 64, 16, 3, 3, 1, 1, 1, 1 },
+	{ 1, 6, 10, 128, 24, 3, 3, 1, 0, 1, 1 },
+	{ 1, 7, 6, 64, 16, 1, 3, 1, 1, 1, 1 },		/* 1x3 */
 };
+
+/* Which conv problems read the input in place of im2col rows. */
+TEST_F(spu, conv_in_place_of_im2col)
+{
+	static const struct {
+		uint32_t shape, s;
+		uint8_t dtype, in_place;
+	} cases[] = {
+		{ 7, 1, S4_DT_INT8, 1 }, { 7, 16, S4_DT_INT8, 1 },
+		{ 7, 32, S4_DT_INT8, 0 },	/* 3 x 64 bytes are not whole 128-byte windows */
+		{ 8, 1, S4_DT_INT8, 0 },	/* 28 of 60 rows dropped, N / s = 24 */
+		{ 8, 32, S4_DT_INT8, 1 },	/* ... N / s < 1 */
+		{ 9, 1, S4_DT_INT8, 1 }, { 7, 1, S4_DT_BF16, 1 },
+		{ 7, 2, S4_DT_BF16, 2 },	/* 2: in place, but AVX-512 takes the outer product */
+		{ 0, 1, S4_DT_INT8, 0 },	/* 1x1: the im2col rows are the pixels */
+		{ 2, 1, S4_DT_INT8, 0 },	/* stride 2 */
+		{ 3, 1, S4_DT_INT8, 0 },	/* dilation 2 */
+		{ 4, 1, S4_DT_INT8, 0 },	/* groups 2 */
+	};
+	struct s4_engine_stats before, after;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		s4_engine_get_stats(self->eng, &before);
+		EXPECT_EQ(0, run_conv_case(self->eng, &conv_shapes[cases[i].shape], cases[i].dtype,
+					   cases[i].s, (struct epi_case){ 0 }, 200 + i));
+		s4_engine_get_stats(self->eng, &after);
+		EXPECT_EQ(cases[i].in_place == 2 ? variant->isa != S4_ISA_AVX512 : cases[i].in_place,
+			  after.conv_implicit - before.conv_implicit)
+			TH_LOG("case %zu", i);
+	}
+}
 
 static int run_conv_shapes(struct s4_engine *eng, uint8_t dtype, struct epi_case ec)
 {
@@ -651,6 +687,8 @@ TEST_F(spu, conv_fused_epilogue)
 	EXPECT_EQ(0, run_conv_case(self->eng, &conv_shapes[4], S4_DT_INT8, 4, i8, 2));
 	EXPECT_EQ(0, run_conv_case(self->eng, &conv_shapes[1], S4_DT_BF16, 2, bf, 3));
 	EXPECT_EQ(0, run_conv_case(self->eng, &conv_shapes[5], S4_DT_BF16, 1, bf, 4));
+	EXPECT_EQ(0, run_conv_case(self->eng, &conv_shapes[7], S4_DT_INT8, 8, i8, 5));
+	EXPECT_EQ(0, run_conv_case(self->eng, &conv_shapes[8], S4_DT_BF16, 1, bf, 6));
 }
 
 TEST_HARNESS_MAIN

@@ -50,6 +50,14 @@ int main(int argc, char **argv)
 		.kernel_h = 3, .kernel_w = 3, .stride_h = 2, .stride_w = 2, .pad_h = 1,
 		.pad_w = 1, .dil_h = 1, .dil_w = 1, .dtype = S4_DT_BF16, .sparsity = 2,
 	};
+	/* stride 1, one group, 3 * 64 channels: the padded input read in place */
+	struct s4_op_conv2d conv_in_place = {
+		.x_va = VA(0), .w_va = VA(0x4000), .y_va = VA(0x8000), .batch = 1, .in_h = 6,
+		.in_w = 6, .in_c = 64, .out_h = 6, .out_w = 6, .out_c = 8, .groups = 1,
+		.kernel_h = 3, .kernel_w = 3, .stride_h = 1, .stride_w = 1, .pad_h = 1,
+		.pad_w = 1, .dil_h = 1, .dil_w = 1, .dtype = S4_DT_INT8, .sparsity = 4,
+		.ep = { .scale_va = VA(0xc000) },
+	};
 	struct s4_op_act act = { .in_va = VA(0), .out_va = VA(0x1000), .count = 100,
 				 .func = S4_ACT_EXP, .dtype = S4_DT_BF16 };
 	struct s4_op_eltwise elt = { .a_va = VA(0), .b_va = VA(0x1000), .out_va = VA(0x2000),
@@ -77,6 +85,8 @@ int main(int argc, char **argv)
 	err |= write_seed(argv[1], "gemm_i8", S4_OP_SPU_GEMM, &gemm, sizeof(gemm));
 	err |= write_seed(argv[1], "gemm_bf16", S4_OP_SPU_GEMM, &gemm_bf16, sizeof(gemm_bf16));
 	err |= write_seed(argv[1], "conv", S4_OP_SPU_CONV2D, &conv, sizeof(conv));
+	err |= write_seed(argv[1], "conv_in_place", S4_OP_SPU_CONV2D, &conv_in_place,
+			  sizeof(conv_in_place));
 	err |= write_seed(argv[1], "act", S4_OP_ACT, &act, sizeof(act));
 	err |= write_seed(argv[1], "eltwise", S4_OP_VEC_ELTWISE, &elt, sizeof(elt));
 	err |= write_seed(argv[1], "softmax", S4_OP_VEC_SOFTMAX, &sm, sizeof(sm));

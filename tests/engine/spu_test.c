@@ -688,7 +688,8 @@ TEST_F(spu, conv_fused_epilogue)
 	EXPECT_EQ(0, run_conv_case(self->eng, &conv_shapes[1], S4_DT_BF16, 2, bf, 3));
 	EXPECT_EQ(0, run_conv_case(self->eng, &conv_shapes[5], S4_DT_BF16, 1, bf, 4));
 	EXPECT_EQ(0, run_conv_case(self->eng, &conv_shapes[7], S4_DT_INT8, 8, i8, 5));
-	EXPECT_EQ(0, run_conv_case(self->eng, &conv_shapes[8], S4_DT_BF16, 1, bf, 6));
+	EXPECT_EQ(0, run_conv_case(self->eng, &conv_shapes[7], S4_DT_BF16, 1, bf, 6));
+	EXPECT_EQ(0, run_conv_case(self->eng, &conv_shapes[8], S4_DT_INT8, 32, i8, 7));
 }
 
 TEST_HARNESS_MAIN

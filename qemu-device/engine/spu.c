@@ -311,6 +311,7 @@ struct spu_implicit {
 	uint32_t run_win;	/* windows of a kernel row's run */
 	uint32_t vrows;		/* virtual rows, batch * hp * wp */
 	size_t row_bytes;	/* padded-input row: wp * in_c elements */
+	size_t bytes;		/* the padded input, and what the last rows' runs read past it */
 };
 
 static bool implicit_conv(const struct spu_problem *pb, const struct spu_geom *g,
@@ -331,7 +332,6 @@ static bool implicit_conv(const struct spu_problem *pb, const struct spu_geom *g
 	    (uint64_t)cv->out_w + cv->kernel_w - 1 > im->wp)
 		return false;	/* (validated: conv_out_dim) */
 	vrows = (uint64_t)cv->batch * im->hp * im->wp;
-	/* the padded input, and what the last rows' runs read past it */
 	bytes = (vrows + ROW_BLOCK + (uint64_t)(cv->kernel_h - 1) * im->wp + cv->kernel_w) *
 		cv->in_c * g->a_esize;
 	if (vrows > UINT32_MAX - ROW_BLOCK || bytes > A_SCRATCH_MAX ||
@@ -340,6 +340,7 @@ static bool implicit_conv(const struct spu_problem *pb, const struct spu_geom *g
 	im->run_win = (uint32_t)(run_bytes / g->win_bytes);
 	im->vrows = (uint32_t)vrows;
 	im->row_bytes = (size_t)im->wp * cv->in_c * g->a_esize;
+	im->bytes = (size_t)bytes;
 	return true;
 }
 
@@ -357,8 +358,7 @@ static void pack_padded(void *p, size_t item, unsigned int tid)
 
 	(void)tid;
 	if (item == rows) {
-		memset(dst, zero, ((size_t)ROW_BLOCK + (size_t)(cv->kernel_h - 1) * im->wp +
-				   cv->kernel_w) * pix_bytes);
+		memset(dst, zero, im->bytes - rows * im->row_bytes);
 		return;
 	}
 	if (ih < cv->pad_h || ih >= cv->pad_h + cv->in_h) {
@@ -380,7 +380,7 @@ static const uint8_t *a_rows(const struct spu_ctx *c, uint32_t r, uint32_t w0)
 	uint32_t run;
 
 	if (!im)
-		return c->a + (size_t)r * c->g.a_ld + (size_t)w0 * c->g.win_bytes;
+		return c->a + (size_t)r * c->a_ld + (size_t)w0 * c->g.win_bytes;
 	run = w0 / im->run_win;
 	return c->a + ((size_t)r + (size_t)run * im->wp) * c->a_ld +
 	       (size_t)(w0 - run * im->run_win) * c->g.win_bytes;
@@ -811,8 +811,7 @@ again:
 		c.a_ld = (size_t)pb->a.conv->in_c * c.g.a_esize;
 		chunk = (im.vrows + SPU_ROWS - 1) / SPU_ROWS * SPU_ROWS;
 		items = (size_t)pb->a.conv->batch * im.hp + 1;
-		a_bytes = ((size_t)im.vrows + ROW_BLOCK + (size_t)(pb->a.conv->kernel_h - 1) * im.wp +
-			   pb->a.conv->kernel_w) * c.a_ld;
+		a_bytes = im.bytes;
 	} else {
 		c.a_ld = c.g.a_ld;
 		chunk = (uint32_t)(A_SCRATCH_MAX / c.g.a_ld) / SPU_ROWS * SPU_ROWS;

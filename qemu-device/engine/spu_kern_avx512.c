@@ -14,6 +14,8 @@
 
 #define AVX512_TARGET \
 	__attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi,avx512vnni")))
+/* A helper the epilogues' inner code must have inlined. */
+#define AVX512_INLINE	AVX512_TARGET static inline __attribute__((always_inline))
 
 #define FOR_ROWS(r) _Pragma("GCC unroll 8") for (r = 0; r < SPU_ROWS; r++)
 
@@ -558,9 +560,8 @@ static void avx512_epi_i8(const struct spu_tile *t, const int32_t acc[][SPU_LANE
 	}
 }
 
-/* fp32 -> bf16 bits in the low half of each dword, round to nearest even, NaN kept (quieted). */
-AVX512_TARGET
-static inline __attribute__((always_inline)) __m512i to_bf16_bits(__m512 y)
+/* fp32 -> bf16 bits in each dword's low half, round to nearest even, NaN kept (quieted). */
+AVX512_INLINE __m512i to_bf16_bits(__m512 y)
 {
 	__m512i bits = _mm512_castps_si512(y);
 	__m512i lsb = _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
@@ -574,8 +575,7 @@ static inline __attribute__((always_inline)) __m512i to_bf16_bits(__m512 y)
 }
 
 /* The activation of the epilogue (s4_ops.h) on 16 values. */
-AVX512_TARGET
-static inline __attribute__((always_inline)) __m512 epi_act(const struct spu_tile *t, __m512 y)
+AVX512_INLINE __m512 epi_act(const struct spu_tile *t, __m512 y)
 {
 	float tmp[SPU_LANES];
 	uint32_t i;
@@ -614,15 +614,15 @@ static void avx512_epi_bf16(const struct spu_tile *t, const float acc[][SPU_LANE
 }
 
 /* Channel c of the outer-product accumulators, rows r0.., through the epilogue: bf16 dwords. */
-AVX512_TARGET
-static inline __attribute__((always_inline)) __m512i outer_chan_bf16(const struct spu_tile *t, const float acc[][SPU_OUTER_MT],
-			       uint32_t r0, uint32_t c)
+AVX512_INLINE __m512i outer_chan_bf16(const struct spu_tile *t, const float acc[][SPU_OUTER_MT],
+				      uint32_t r0, uint32_t c)
 {
 	__m512 y;
 
 	if (c >= t->lanes)
 		return _mm512_setzero_si512();
-	y = _mm512_add_ps(_mm512_mul_ps(_mm512_loadu_ps(acc[c] + r0), _mm512_set1_ps(t->chan->scale[c])),
+	y = _mm512_add_ps(_mm512_mul_ps(_mm512_loadu_ps(acc[c] + r0),
+					_mm512_set1_ps(t->chan->scale[c])),
 			  _mm512_set1_ps(t->chan->bias[c]));
 	return to_bf16_bits(epi_act(t, y));
 }

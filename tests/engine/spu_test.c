@@ -484,7 +484,8 @@ TEST_F(spu, gemm_dense_noncanonical_order)
 			double got = elem((uint8_t)dt, fake_ptr(&fm, op.c_va), i);
 			double want = elem((uint8_t)dt, canon, i);
 
-			EXPECT_TRUE(dt == S4_DT_INT8 ? got == want : s4_ref_bf16_close(got, want, ldexp(1e-2, -12) + 1e-6))
+			EXPECT_TRUE(dt == S4_DT_INT8 ? got == want :
+				    s4_ref_bf16_close(got, want, ldexp(1e-2, -12) + 1e-6))
 				TH_LOG("dtype %u out %u: %g vs %g", dt, i, got, want);
 		}
 		free(canon);

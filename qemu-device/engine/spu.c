@@ -455,16 +455,19 @@ static void tile_runs(const struct spu_ctx *c, uint32_t r, struct spu_runs *runs
 /*
  * One compute item: ROW_BLOCK rows x GROUP_BLOCK lane groups, K walked in
  * chunks of kc windows so that the rows' chunk of A and a group's chunk of
- * panel stay in L1 while they are reused.
+ * panel stay in L1 while they are reused. Items are numbered group block
+ * by group block, so the pool's contiguous range of items for a thread
+ * covers few group blocks: their panels stay in that core's cache instead
+ * of being read by every core.
  */
 static void compute_item(void *p, size_t item, unsigned int tid)
 {
 	const struct spu_ctx *c = p;
 	const struct spu_geom *g = &c->g;
-	size_t gblocks = (g->ngroups + g->gblock - 1) / g->gblock;
+	size_t rblocks = (c->rows + ROW_BLOCK - 1) / ROW_BLOCK;
 	size_t step_bytes = spu_step_bytes(g->mode);
-	uint32_t r0 = (uint32_t)(item / gblocks) * ROW_BLOCK;
-	uint32_t g0 = (uint32_t)(item % gblocks) * g->gblock;
+	uint32_t r0 = (uint32_t)(item % rblocks) * ROW_BLOCK;
+	uint32_t g0 = (uint32_t)(item / rblocks) * g->gblock;
 	uint32_t ng = g->ngroups - g0 < g->gblock ? g->ngroups - g0 : g->gblock;
 	uint32_t nr = c->rows - r0 < ROW_BLOCK ? c->rows - r0 : ROW_BLOCK;
 	uint32_t w0, gi, ri;
@@ -553,7 +556,8 @@ static void run_chunks(struct s4_engine *eng, struct spu_ctx *c, uint32_t chunk)
  * Outer-product path for sparse fp32 (spu_kern.h): weights decoded into
  * per-channel (offset, value) arrays, A packed K-major per tile of
  * SPU_OUTER_MT rows. A compute item is one tile x OUTER_NB channels, K
- * walked in chunks so that the tile's chunk stays in L1 or L2 across channels.
+ * walked in chunks so that the tile's chunk stays in L1 or L2 across channels;
+ * items are numbered channel block by channel block (see compute_item).
  */
 #define OUTER_NB	64u	/* channels per compute item, a multiple of SPU_LANES */
 #define OUTER_MIN_NNZ	16u	/* entries per channel and kernel call, at least */
@@ -695,11 +699,11 @@ static void outer_compute_block(const struct outer_ctx *o, uint32_t tile, uint32
 static void outer_compute(void *p, size_t item, unsigned int tid)
 {
 	const struct outer_ctx *o = p;
-	size_t nblocks = (o->c.pb->n + OUTER_NB - 1) / OUTER_NB;
-	uint32_t tile = (uint32_t)(item / nblocks);
+	size_t tiles = o->c.rows / SPU_OUTER_MT;
+	uint32_t tile = (uint32_t)(item % tiles);
 
 	(void)tid;
-	outer_compute_block(o, tile, (uint32_t)(item % nblocks),
+	outer_compute_block(o, tile, (uint32_t)(item / tiles),
 			    o->at + (size_t)tile * o->tile_bytes);
 }
 

@@ -105,7 +105,7 @@ int s4_exec_conv2d(struct s4_job *job, const void *p)
 		pb.ep.scale = ep.scale ? (const uint8_t *)ep.scale + n0 * scale_es : NULL;
 		pb.ep.res = ep.res ? ep.res + n0 * es : NULL;
 		pb.ep.res_ld = op->out_c;
-		ret = spu_run(job->eng, &pb);
+		ret = spu_run(job, &pb);
 	}
 	return ret;
 }

@@ -190,6 +190,7 @@ struct s4_engine *s4_engine_create_isa(unsigned int nthreads, enum s4_engine_isa
 	eng->kern = kern;
 	eng->isa = isa == S4_ISA_AUTO ? s4_cpu_best_isa() : isa;
 	eng->nthreads = nthreads;
+	s4_wcache_init(&eng->wcache, S4_ENGINE_WEIGHT_CACHE_DEFAULT);
 	eng->pool = s4_pool_create(nthreads);
 	if (!eng->pool) {
 		free(eng);
@@ -212,6 +213,7 @@ void s4_engine_destroy(struct s4_engine *eng)
 	s4_scratch_free(&eng->spu_chan);
 	s4_scratch_free(&eng->spu_a);
 	s4_scratch_free(&eng->spu_tmp);
+	s4_wcache_fini(&eng->wcache);
 	free(eng);
 }
 
@@ -228,4 +230,9 @@ unsigned int s4_engine_threads(const struct s4_engine *eng)
 void s4_engine_get_stats(const struct s4_engine *eng, struct s4_engine_stats *stats)
 {
 	*stats = eng->stats;
+}
+
+void s4_engine_set_weight_cache(struct s4_engine *eng, size_t bytes)
+{
+	s4_wcache_set_budget(&eng->wcache, bytes);
 }

@@ -12,6 +12,7 @@
 #include "s4_regs.h"
 #include "act.h"
 #include "spu_kern.h"
+#include "wcache.h"
 
 struct s4_pool;
 
@@ -34,6 +35,7 @@ struct s4_engine {
 	struct s4_act_fn act[S4_ACT_NUM_FUNCS];
 	/* SPU job scratch, kept between jobs to avoid page faults */
 	struct s4_scratch spu_panels, spu_chan, spu_a, spu_tmp;
+	struct s4_wcache wcache;	/* SPU weight packings kept between jobs */
 	struct s4_engine_stats stats;
 };
 

@@ -112,7 +112,7 @@ int s4_exec_gemm(struct s4_job *job, const void *p)
 		if (res)
 			pb.ep.res = res + b * op->ep.res_batch_stride;
 		pb.ep.res_ld = op->ep.res_ld;
-		ret = spu_run(job->eng, &pb);
+		ret = spu_run(job, &pb);
 		pb.ep.res = res;
 	}
 	return ret;

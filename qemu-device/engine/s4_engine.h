@@ -23,6 +23,15 @@ struct s4_engine_mem {
 	 * if write). Called once per tensor, never per element.
 	 */
 	int (*map)(void *opaque, uint64_t va, uint64_t len, int write, void **host);
+	/*
+	 * Optional: a stamp of the card memory at [host, host + len), a range
+	 * map() returned in this job. Equal nonzero stamps at two moments mean
+	 * that no byte of the range was written in between; 0 means unknown.
+	 * With it, the engine keeps what it derives from weights (their
+	 * packing for the kernels) for later jobs while the stamp holds.
+	 * s4_mem_stamps.h implements it.
+	 */
+	uint64_t (*stamp)(void *opaque, const void *host, uint64_t len);
 };
 
 /* Where a job faulted: filled when exec returns -S4_ERR_MMU_FAULT. */
@@ -67,9 +76,21 @@ struct s4_engine_stats {
 	uint64_t spu_problems;
 	/* Of those, conv2d problems that read the input in place of im2col rows. */
 	uint64_t conv_implicit;
+	/* Of those, problems that reused their weights' packing from an earlier job. */
+	uint64_t weights_reused;
 };
 
 void s4_engine_get_stats(const struct s4_engine *eng, struct s4_engine_stats *stats);
+
+/* Bytes of weight packings an engine keeps for later jobs by default. */
+#define S4_ENGINE_WEIGHT_CACHE_DEFAULT	(128u << 20)
+
+/*
+ * Keep at most bytes of weight packings (0: none), dropping the least
+ * recently used ones. Packings are kept only when the job's memory has a
+ * stamp() callback.
+ */
+void s4_engine_set_weight_cache(struct s4_engine *eng, size_t bytes);
 
 /*
  * Load activation tables (a struct s4_act_tables blob, s4_act.h). Returns 0

@@ -48,6 +48,8 @@ struct spu_ctx {
 	const struct spu_kernels *kern;
 	struct spu_geom g;
 	uint8_t *panels;
+	struct spu_row_stats *wstats;	/* per row of W, kept with cached panels; or NULL */
+	bool reuse;		/* panels and wstats are from an earlier job */
 	struct spu_chan *chan;	/* per lane group */
 	uint8_t *a;		/* packed rows [row0, row0 + rows), or the padded input */
 	uint32_t row0, rows;
@@ -160,6 +162,53 @@ static int prepare_channel(const struct spu_ctx *c, uint32_t n, const struct spu
 	return ch->shift[lane] <= S4_REQUANT_SHIFT_MAX ? 0 : -1;
 }
 
+/*
+ * Epilogue parameters of lane group `group` (rows n0 + lane) from what
+ * packing learnt of its rows, kept in c->wstats if there is one.
+ */
+static void prepare_group(struct spu_ctx *c, size_t group, uint32_t n0, uint32_t lanes,
+			  const struct spu_row_stats *st)
+{
+	uint32_t lane;
+
+	memset(&c->chan[group], 0, sizeof(c->chan[group]));
+	for (lane = 0; lane < lanes; lane++) {
+		if (c->wstats && !c->reuse)
+			c->wstats[n0 + lane] = st[lane];
+		if (prepare_channel(c, n0 + lane, &st[lane], &c->chan[group], lane))
+			atomic_store(&c->bad_arg, 1);
+	}
+}
+
+/*
+ * The weight cache entry for pb's packing in `layout`, of bytes plus the
+ * row stats; NULL if it is not to be kept (no stamp, too small, ...).
+ */
+static struct s4_wcache_entry *cached_weights(struct s4_job *job, const struct spu_problem *pb,
+					      uint32_t layout, size_t bytes)
+{
+	const struct s4_engine_mem *mem = job->mem;
+	struct s4_wcache_key key = {
+		.w_val = pb->w_val,
+		.w_idx = pb->w_idx,
+		.w_nnz_row = pb->w_nnz_row,
+		.n = pb->n,
+		.k = pb->k,
+		.sparsity = pb->sparsity,
+		.dtype = pb->dtype,
+		.layout = layout,
+	};
+	size_t stats = (size_t)pb->n * sizeof(struct spu_row_stats);
+	uint64_t stamp;
+
+	if (!mem->stamp || bytes < S4_WCACHE_MIN_BYTES || bytes > SIZE_MAX - stats)
+		return NULL;
+	/* Values, then indices: the rows of this problem lie in between. */
+	stamp = mem->stamp(mem->opaque, pb->w_val,
+			   (uint64_t)(pb->w_idx - pb->w_val) + pb->n * pb->w_nnz_row);
+	return s4_wcache_get(&job->eng->wcache, &key, stamp, bytes + stats);
+}
+
 /* INT8: block offset (x 32) of each of the 4 slots of step q, as bytes. */
 static uint32_t step_pattern(const struct spu_geom *g, uint32_t q)
 {
@@ -191,17 +240,18 @@ static void pack_panel(void *p, size_t group, unsigned int tid)
 	};
 
 	(void)tid;
+	if (c->reuse) {
+		prepare_group(c, group, n0, pk.lanes, c->wstats + n0);
+		return;
+	}
 	if (!spu_mode_sparse(c->g.mode) && !rows_dense(pb, n0, pk.lanes)) {
 		atomic_store(&c->not_dense, 1);
 		return;
 	}
-	memset(&c->chan[group], 0, sizeof(c->chan[group]));
 	for (lane = 0; lane < c->g.nstep && c->g.mode == SPU_SPARSE; lane++)
 		pattern[lane] = step_pattern(&c->g, lane);
 	c->kern->pack(&pk, st);
-	for (lane = 0; lane < pk.lanes; lane++)
-		if (prepare_channel(c, n0 + lane, &st[lane], &c->chan[group], lane))
-			atomic_store(&c->bad_arg, 1);
+	prepare_group(c, group, n0, pk.lanes, st);
 }
 
 /*
@@ -584,20 +634,23 @@ static void outer_pack_w(void *p, size_t group, unsigned int tid)
 	const struct spu_problem *pb = o->c.pb;
 	uint32_t n0 = (uint32_t)group * SPU_LANES, lane;
 	uint32_t lanes = pb->n - n0 < SPU_LANES ? pb->n - n0 : SPU_LANES;
+	struct spu_row_stats st[SPU_LANES] = { { 0 } };
 
 	(void)tid;
-	memset(&o->c.chan[group], 0, sizeof(o->c.chan[group]));
+	if (o->c.reuse) {
+		prepare_group(&o->c, group, n0, lanes, o->c.wstats + n0);
+		return;
+	}
 	for (lane = 0; lane < lanes; lane++) {
 		uint64_t row = (uint64_t)(n0 + lane) * pb->w_nnz_row;
-		struct spu_row_stats st = { 0 };
 
-		st.index_bits = o->c.kern->outer_pack_w(pb->w_idx + row,
-							pb->w_val + row * 2,
-							(uint32_t)pb->w_nnz_row, o->c.g.nnz_blk,
-							o->off + row, o->val + row);
-		if (prepare_channel(&o->c, n0 + lane, &st, &o->c.chan[group], lane))
-			atomic_store(&o->c.bad_arg, 1);
+		st[lane].index_bits = o->c.kern->outer_pack_w(pb->w_idx + row,
+							      pb->w_val + row * 2,
+							      (uint32_t)pb->w_nnz_row,
+							      o->c.g.nnz_blk, o->off + row,
+							      o->val + row);
 	}
+	prepare_group(&o->c, group, n0, lanes, st);
 }
 
 /* Pack OUTER_TROWS rows from chunk row r0 K-major into column r0 % MT of tile at. */
@@ -728,12 +781,18 @@ static bool outer_usable(const struct s4_engine *eng, const struct spu_problem *
 	       pb->n <= SIZE_MAX / (2 * sizeof(float)) / pb->w_nnz_row;
 }
 
-static int spu_run_outer(struct s4_engine *eng, const struct spu_problem *pb,
+/* The weight cache's layout of decoded entries (the panels' is their enum spu_mode). */
+#define OUTER_LAYOUT	0x100u
+
+static int spu_run_outer(struct s4_job *job, const struct spu_problem *pb,
 			 const struct spu_geom *g)
 {
+	struct s4_engine *eng = job->eng;
 	struct outer_ctx o = { .c = { .pb = pb, .kern = eng->kern, .g = *g } };
 	unsigned int nthreads = s4_pool_threads(eng->pool);
 	size_t nentries = (size_t)pb->n * pb->w_nnz_row, tile_bytes, nblocks;
+	size_t entry_bytes = nentries * 2 * sizeof(float);
+	struct s4_wcache_entry *cached;
 	uint32_t chunk, mpad, tiles;
 
 	o.kpad = g->nblk * S4_SPARSE_BLOCK;
@@ -759,28 +818,34 @@ static int spu_run_outer(struct s4_engine *eng, const struct spu_problem *pb,
 		  (tiles >= FUSED_MIN_TILES * nthreads ||
 		   /* few tiles, but little compute per tile: share them evenly */
 		   (pb->sparsity >= 16 && tiles >= nthreads && tiles % nthreads == 0));
-	o.off = s4_scratch_get(&eng->spu_panels, nentries * 2 * sizeof(float));
+	cached = cached_weights(job, pb, OUTER_LAYOUT, entry_bytes);
+	o.c.reuse = cached && cached->ready;
+	o.off = cached ? cached->data : s4_scratch_get(&eng->spu_panels, entry_bytes);
 	o.val = o.off ? (float *)(void *)(o.off + nentries) : NULL;
+	o.c.wstats = cached ? (struct spu_row_stats *)(void *)(o.val + nentries) : NULL;
 	o.c.chan = s4_scratch_get(&eng->spu_chan, (size_t)g->ngroups * sizeof(*o.c.chan));
 	o.at = s4_scratch_get(&eng->spu_a, o.fused ? nthreads * tile_bytes :
 					   (size_t)chunk / SPU_OUTER_MT * tile_bytes);
 	o.tmp = s4_scratch_get(&eng->spu_tmp, (size_t)nthreads * OUTER_TROWS * o.kpad * 2);
 	atomic_init(&o.c.bad_arg, 0);
-	if (!o.off || !o.c.chan || !o.at || !o.tmp)
+	if (!o.off || !o.c.chan || !o.at || !o.tmp) {
+		s4_wcache_done(&eng->wcache, cached, false);
 		return -S4_ERR_BAD_ARG;
+	}
 	o.c.row0 = 0;
-	if (o.fused) {
-		o.c.rows = mpad;
+	o.c.rows = o.fused ? mpad : chunk;
+	if (o.fused)
 		s4_pool_run(eng->pool, g->ngroups, outer_pack_w, &o);
-		if (atomic_load(&o.c.bad_arg))
-			return -S4_ERR_BAD_ARG;
+	else
+		s4_pool_run(eng->pool, g->ngroups + chunk / OUTER_TROWS, outer_pack_first, &o);
+	s4_wcache_done(&eng->wcache, cached, !atomic_load(&o.c.bad_arg));
+	if (atomic_load(&o.c.bad_arg))
+		return -S4_ERR_BAD_ARG;
+	eng->stats.weights_reused += o.c.reuse;
+	if (o.fused) {
 		s4_pool_run(eng->pool, mpad / SPU_OUTER_MT, outer_fused, &o);
 		return 0;
 	}
-	o.c.rows = chunk;
-	s4_pool_run(eng->pool, g->ngroups + chunk / OUTER_TROWS, outer_pack_first, &o);
-	if (atomic_load(&o.c.bad_arg))
-		return -S4_ERR_BAD_ARG;
 	nblocks = (pb->n + OUTER_NB - 1) / OUTER_NB;
 	for (o.c.row0 = 0; o.c.row0 < pb->m; o.c.row0 += o.c.rows) {
 		o.c.rows = mpad - o.c.row0 < chunk ? mpad - o.c.row0 : chunk;
@@ -791,13 +856,15 @@ static int spu_run_outer(struct s4_engine *eng, const struct spu_problem *pb,
 	return 0;
 }
 
-int spu_run(struct s4_engine *eng, const struct spu_problem *pb)
+int spu_run(struct s4_job *job, const struct spu_problem *pb)
 {
+	struct s4_engine *eng = job->eng;
 	struct spu_ctx c = { .pb = pb, .kern = eng->kern };
+	struct s4_wcache_entry *cached;
 	struct spu_implicit im;
 	bool force_sparse = false;
 	uint32_t chunk, per_call;
-	size_t a_bytes, items;
+	size_t a_bytes, items, panels;
 	int ret;
 
 	eng->stats.spu_problems++;
@@ -809,7 +876,7 @@ again:
 	per_call = spu_groups_per_call(c.kern, c.g.mode);
 	c.g.gblock = GROUP_BLOCK / per_call * per_call;
 	if (outer_usable(eng, pb, &c.g))
-		return spu_run_outer(eng, pb, &c.g);
+		return spu_run_outer(job, pb, &c.g);
 	c.im = implicit_conv(pb, &c.g, &im) ? &im : NULL;
 	if (c.im) {	/* one chunk: all virtual rows */
 		c.a_ld = (size_t)pb->a.conv->in_c * c.g.a_esize;
@@ -826,28 +893,40 @@ again:
 		items = chunk / SPU_ROWS;
 		a_bytes = (size_t)chunk * c.g.a_ld;
 	}
-	/* Panels and channels are filled per group when packed, rows of A too. */
-	c.panels = s4_scratch_get(&eng->spu_panels, c.g.panel_bytes * c.g.ngroups);
+	/*
+	 * Panels (kept for later jobs if the weights have a stamp) and
+	 * channels are filled per group when packed, rows of A too.
+	 */
+	panels = c.g.panel_bytes * c.g.ngroups;
+	cached = cached_weights(job, pb, c.g.mode, panels);
+	c.reuse = cached && cached->ready;
+	c.panels = cached ? cached->data : s4_scratch_get(&eng->spu_panels, panels);
+	c.wstats = cached ? (struct spu_row_stats *)(void *)(c.panels + panels) : NULL;
 	c.chan = s4_scratch_get(&eng->spu_chan, (size_t)c.g.ngroups * sizeof(*c.chan));
 	c.a = s4_scratch_get(&eng->spu_a, a_bytes);
 	atomic_init(&c.bad_arg, 0);
 	atomic_init(&c.not_dense, 0);
 	ret = -S4_ERR_BAD_ARG;
 	if (!c.panels || !c.chan || !c.a)
-		goto out;
+		goto drop_cached;
 	c.row0 = 0;
 	c.rows = chunk;
 	s4_pool_run(eng->pool, c.g.ngroups + items, pack_first, &c);
 	if (atomic_load(&c.not_dense)) {
+		s4_wcache_done(&eng->wcache, cached, false);
 		force_sparse = true;
 		goto again;
 	}
 	if (atomic_load(&c.bad_arg))
-		goto out;
+		goto drop_cached;
+	s4_wcache_done(&eng->wcache, cached, true);
+	eng->stats.weights_reused += c.reuse;
 	if (c.im)
 		eng->stats.conv_implicit++;
 	run_chunks(eng, &c, chunk);
-	ret = 0;
-out:
+	return 0;
+
+drop_cached:
+	s4_wcache_done(&eng->wcache, cached, false);
 	return ret;
 }

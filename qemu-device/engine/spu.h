@@ -41,7 +41,7 @@ struct spu_problem {
 };
 
 /* 0, -S4_ERR_BAD_ARG (bad weight index, or scratch memory exhausted). */
-int spu_run(struct s4_engine *eng, const struct spu_problem *pb);
+int spu_run(struct s4_job *job, const struct spu_problem *pb);
 
 /* Checks shared by GEMM and conv validation. */
 int spu_validate_epilogue(const struct s4_epilogue *ep, unsigned int dtype);

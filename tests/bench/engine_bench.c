@@ -13,7 +13,9 @@
  * sparsity s (speedups are then relative to s = 1 measured anyway);
  * S4_BENCH_NOBASE=1 skips the OpenBLAS / oneDNN baselines (reported as 0);
  * S4_BENCH_THREADS=n uses n threads (engine and anchors) instead of one per
- * CPU the process may run on;
+ * CPU the process may run on; S4_BENCH_NO_WEIGHT_CACHE=1 has every job pack
+ * its weights (by default, as on the card, jobs after the first reuse the
+ * weights' packing, since nothing writes them);
  * OPENBLAS_CORETYPE overrides the OpenBLAS kernels chosen for this CPU.
  */
 #include <cblas.h>
@@ -143,6 +145,8 @@ static void setup_engine_run(struct engine_run *r, const struct shape *sh,
 		for (i = 0; i < sh->n; i++)
 			rq[i] = (struct s4_requant){ .mult = 1 << 30, .shift = 40 };
 	}
+	if (!getenv("S4_BENCH_NO_WEIGHT_CACHE"))
+		fake_track_writes(r->fm);
 	memset(&r->op, 0, sizeof(r->op));
 	if (sh->kh) {
 		struct s4_op_conv2d *op = &r->op.conv;

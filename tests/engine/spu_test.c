@@ -90,25 +90,36 @@ static void make_epilogue(struct fake_mem *fm, uint64_t *rng, uint8_t dtype,
 	};
 }
 
-/* Random weights pruned to sparsity s by libs4; returns the packed size. */
-static size_t make_weights(struct fake_mem *fm, uint64_t *rng, uint8_t dtype,
-			   uint32_t n, uint32_t k, uint32_t s, uint64_t *va)
+/* Random weights pruned to sparsity s by libs4 into the bytes at va. */
+static void prune_weights(struct fake_mem *fm, uint64_t *rng, uint8_t dtype,
+			  uint32_t n, uint32_t k, uint32_t s, uint64_t va, size_t bytes)
 {
 	struct s4_tensor_desc d = { .n = n, .k = k, .sparsity = s, .dtype = dtype };
 	unsigned int es = dtype == S4_DT_INT8 ? 1 : 2;
-	size_t bytes;
 	void *dense = malloc((size_t)n * k * es);
 
-	if (!dense || s4_tensor_packed_size(&d, &bytes))
+	if (!dense)
 		abort();
 	if (es == 1)
 		fill_i8(rng, dense, (size_t)n * k);
 	else
 		fill_bf16(rng, dense, (size_t)n * k, 1.0f);
-	*va = fake_alloc(fm, bytes);
-	if (s4_tensor_prune(&d, dense, k, fake_ptr(fm, *va), bytes))
+	if (s4_tensor_prune(&d, dense, k, fake_ptr(fm, va), bytes))
 		abort();
 	free(dense);
+}
+
+/* Random weights pruned to sparsity s by libs4; returns the packed size. */
+static size_t make_weights(struct fake_mem *fm, uint64_t *rng, uint8_t dtype,
+			   uint32_t n, uint32_t k, uint32_t s, uint64_t *va)
+{
+	struct s4_tensor_desc d = { .n = n, .k = k, .sparsity = s, .dtype = dtype };
+	size_t bytes;
+
+	if (s4_tensor_packed_size(&d, &bytes))
+		abort();
+	*va = fake_alloc(fm, bytes);
+	prune_weights(fm, rng, dtype, n, k, s, *va, bytes);
 	return bytes;
 }
 
@@ -691,6 +702,221 @@ TEST_F(spu, conv_fused_epilogue)
 	EXPECT_EQ(0, run_conv_case(self->eng, &conv_shapes[7], S4_DT_INT8, 8, i8, 5));
 	EXPECT_EQ(0, run_conv_case(self->eng, &conv_shapes[7], S4_DT_BF16, 1, bf, 6));
 	EXPECT_EQ(0, run_conv_case(self->eng, &conv_shapes[8], S4_DT_INT8, 32, i8, 7));
+}
+
+/*
+ * A GEMM left in memory to run again and again, in memory with write stamps
+ * if tracked (then the engine may keep its weights' packing).
+ */
+struct kept_gemm {
+	struct fake_mem fm;
+	struct s4_op_gemm op;
+	struct s4_ref_epi e;
+	uint64_t rng;
+	size_t w_bytes;
+	double *acc, *sumabs;
+};
+
+#define KEPT_M	24u
+#define KEPT_N	256u
+#define KEPT_K	1024u
+
+static void kept_gemm_init(struct kept_gemm *g, uint8_t dtype, uint32_t s, bool tracked)
+{
+	struct s4_tensor_desc d = { .n = KEPT_N, .k = KEPT_K, .sparsity = s, .dtype = dtype };
+	unsigned int es = dtype == S4_DT_INT8 ? 1 : 2;
+
+	memset(g, 0, sizeof(*g));
+	g->rng = 90 + s + dtype;
+	if (s4_tensor_packed_size(&d, &g->w_bytes))
+		abort();
+	/* Room for a second W (the strided-copy test's) after C. */
+	fake_init(&g->fm, 2 * g->w_bytes + (uint64_t)KEPT_M * (KEPT_K + KEPT_N) * es + 65536);
+	g->op = (struct s4_op_gemm){
+		.m = KEPT_M, .n = KEPT_N, .k = KEPT_K, .batch = 1, .lda = KEPT_K,
+		.ldc = KEPT_N, .dtype = dtype, .sparsity = (uint8_t)s,
+	};
+	/*
+	 * Stamps are per 4 KiB page: W first (page-aligned, as buffers on the
+	 * card are), the output last, so that no page has both.
+	 */
+	g->op.w_va = fake_alloc(&g->fm, g->w_bytes);
+	prune_weights(&g->fm, &g->rng, dtype, KEPT_N, KEPT_K, s, g->op.w_va, g->w_bytes);
+	g->op.a_va = fake_alloc(&g->fm, (uint64_t)KEPT_M * KEPT_K * es);
+	fill_tensor(&g->rng, dtype, fake_ptr(&g->fm, g->op.a_va), (size_t)KEPT_M * KEPT_K);
+	make_epilogue(&g->fm, &g->rng, dtype, &(struct epi_case){ .bias = true }, KEPT_N,
+		      KEPT_K / s, &g->op.ep, &g->e);
+	g->op.c_va = fake_alloc(&g->fm, 4096 + (uint64_t)KEPT_M * KEPT_N * es) + 4096;
+	g->acc = malloc(sizeof(double) * KEPT_M * KEPT_N);
+	g->sumabs = malloc(sizeof(double) * KEPT_M * KEPT_N);
+	if (!g->acc || !g->sumabs)
+		abort();
+	if (tracked)
+		fake_track_writes(&g->fm);
+}
+
+static void kept_gemm_fini(struct kept_gemm *g)
+{
+	free(g->acc);
+	free(g->sumabs);
+	fake_fini(&g->fm);
+}
+
+/*
+ * Run the GEMM: the number of outputs that differ from the reference on
+ * the weights now in memory; *reused tells whether the engine reused a
+ * packing of them from an earlier job.
+ */
+static int kept_gemm_run(struct s4_engine *eng, struct kept_gemm *g, bool *reused)
+{
+	struct s4_engine_stats before, after;
+	uint32_t m, n;
+	int bad = 0;
+
+	s4_engine_get_stats(eng, &before);
+	memset(fake_ptr(&g->fm, g->op.c_va), 0,
+	       (size_t)KEPT_M * KEPT_N * (g->op.dtype == S4_DT_INT8 ? 1 : 2));
+	if (run_op(eng, &g->fm, S4_OP_SPU_GEMM, &g->op, sizeof(g->op), NULL))
+		return -1;
+	s4_engine_get_stats(eng, &after);
+	*reused = after.weights_reused > before.weights_reused;
+	s4_ref_gemm(g->op.dtype, g->op.sparsity, KEPT_M, KEPT_N, KEPT_K,
+		    fake_ptr(&g->fm, g->op.a_va), KEPT_K, fake_ptr(&g->fm, g->op.w_va), g->acc,
+		    g->sumabs);
+	for (m = 0; m < KEPT_M && bad < 5; m++)
+		for (n = 0; n < KEPT_N && bad < 5; n++)
+			bad += check_out(g->op.dtype, &g->e, n, g->acc[m * KEPT_N + n],
+					 g->sumabs[m * KEPT_N + n], NULL, 0,
+					 fake_ptr(&g->fm, g->op.c_va), (size_t)m * KEPT_N + n);
+	return bad;
+}
+
+/* Dense, sparse panels (both window sizes), and the outer-product form. */
+static const struct { uint8_t dtype; uint32_t s; } kept_cases[] = {
+	{ S4_DT_INT8, 1 }, { S4_DT_INT8, 4 }, { S4_DT_INT8, 32 },
+	{ S4_DT_BF16, 1 }, { S4_DT_BF16, 16 },
+};
+
+/*
+ * A job reuses its weights' packing from an earlier job while nothing wrote
+ * them; new weights written over them (and reported, as the card's host
+ * does) are packed anew, and the results follow them.
+ */
+TEST_F(spu, weights_packing_reused_until_rewritten)
+{
+	struct kept_gemm g;
+	bool reused;
+	size_t i;
+
+	for (i = 0; i < sizeof(kept_cases) / sizeof(kept_cases[0]); i++) {
+		kept_gemm_init(&g, kept_cases[i].dtype, kept_cases[i].s, true);
+		EXPECT_EQ(0, kept_gemm_run(self->eng, &g, &reused)) TH_LOG("case %zu", i);
+		EXPECT_FALSE(reused);
+		EXPECT_EQ(0, kept_gemm_run(self->eng, &g, &reused)) TH_LOG("case %zu", i);
+		EXPECT_TRUE(reused) TH_LOG("case %zu", i);
+		prune_weights(&g.fm, &g.rng, g.op.dtype, KEPT_N, KEPT_K, g.op.sparsity,
+			      g.op.w_va, g.w_bytes);
+		fake_written(&g.fm, g.op.w_va, g.w_bytes);
+		EXPECT_EQ(0, kept_gemm_run(self->eng, &g, &reused)) TH_LOG("case %zu", i);
+		EXPECT_FALSE(reused) TH_LOG("case %zu", i);
+		/* One byte of one row's indices is enough. */
+		((uint8_t *)fake_ptr(&g.fm, g.op.w_va))[g.w_bytes - 1] ^= 0;
+		fake_written(&g.fm, g.op.w_va + g.w_bytes - 1, 1);
+		EXPECT_EQ(0, kept_gemm_run(self->eng, &g, &reused)) TH_LOG("case %zu", i);
+		EXPECT_FALSE(reused) TH_LOG("case %zu", i);
+		EXPECT_EQ(0, kept_gemm_run(self->eng, &g, &reused)) TH_LOG("case %zu", i);
+		EXPECT_TRUE(reused) TH_LOG("case %zu", i);
+		kept_gemm_fini(&g);
+	}
+}
+
+/* A job that writes over the weights (here a strided copy) makes the next pack them anew. */
+TEST_F(spu, weights_packing_dropped_when_a_job_writes_them)
+{
+	struct kept_gemm g;
+	struct s4_op_strided copy = { .elem_size = 8, .dims = { 1, 1, 1, 1 },
+				      .in_strides = { 1 }, .out_strides = { 1 } };
+	uint64_t w2;
+	bool reused;
+	size_t i;
+
+	for (i = 0; i < sizeof(kept_cases) / sizeof(kept_cases[0]); i++) {
+		kept_gemm_init(&g, kept_cases[i].dtype, kept_cases[i].s, true);
+		ASSERT_EQ(0u, g.w_bytes % 8);
+		w2 = fake_alloc(&g.fm, g.w_bytes);
+		prune_weights(&g.fm, &g.rng, g.op.dtype, KEPT_N, KEPT_K, g.op.sparsity, w2,
+			      g.w_bytes);
+		fake_written(&g.fm, w2, g.w_bytes);
+		EXPECT_EQ(0, kept_gemm_run(self->eng, &g, &reused));
+		EXPECT_EQ(0, kept_gemm_run(self->eng, &g, &reused));
+		EXPECT_TRUE(reused) TH_LOG("case %zu", i);
+		copy.in_va = w2;
+		copy.out_va = g.op.w_va;
+		copy.dims[0] = (uint32_t)(g.w_bytes / 8);
+		ASSERT_EQ(0, run_op(self->eng, &g.fm, S4_OP_RESHAPE_STRIDED, &copy, sizeof(copy),
+				    NULL));
+		EXPECT_EQ(0, kept_gemm_run(self->eng, &g, &reused)) TH_LOG("case %zu", i);
+		EXPECT_FALSE(reused) TH_LOG("case %zu", i);
+		kept_gemm_fini(&g);
+	}
+}
+
+/* No packing is kept without memory stamps, nor with no room for it. */
+TEST_F(spu, weights_packing_needs_stamps_and_room)
+{
+	struct kept_gemm g;
+	bool reused;
+	int i;
+
+	kept_gemm_init(&g, S4_DT_INT8, 1, false);
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(0, kept_gemm_run(self->eng, &g, &reused));
+		EXPECT_FALSE(reused);
+	}
+	kept_gemm_fini(&g);
+	kept_gemm_init(&g, S4_DT_BF16, 16, true);
+	s4_engine_set_weight_cache(self->eng, 0);
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(0, kept_gemm_run(self->eng, &g, &reused));
+		EXPECT_FALSE(reused);
+	}
+	s4_engine_set_weight_cache(self->eng, S4_ENGINE_WEIGHT_CACHE_DEFAULT);
+	EXPECT_EQ(0, kept_gemm_run(self->eng, &g, &reused));
+	EXPECT_FALSE(reused);
+	EXPECT_EQ(0, kept_gemm_run(self->eng, &g, &reused));
+	EXPECT_TRUE(reused);
+	kept_gemm_fini(&g);
+}
+
+/*
+ * Weights whose packing failed are not kept: s = 1 indices out of order
+ * (packed as sparse, and that packing is kept), and an index >= 32 (the
+ * job fails every time).
+ */
+TEST_F(spu, weights_packing_kept_only_as_valid)
+{
+	struct kept_gemm g;
+	uint8_t *idx;
+	bool reused;
+	int i;
+
+	kept_gemm_init(&g, S4_DT_INT8, 1, true);
+	idx = (uint8_t *)fake_ptr(&g.fm, g.op.w_va) + g.w_bytes - (size_t)KEPT_N * KEPT_K;
+	/* Swap the first two entries of one block, values and indices. */
+	idx[64] = 1;
+	idx[65] = 0;
+	((uint8_t *)fake_ptr(&g.fm, g.op.w_va))[64] ^= ((uint8_t *)fake_ptr(&g.fm, g.op.w_va))[65];
+	((uint8_t *)fake_ptr(&g.fm, g.op.w_va))[65] ^= ((uint8_t *)fake_ptr(&g.fm, g.op.w_va))[64];
+	((uint8_t *)fake_ptr(&g.fm, g.op.w_va))[64] ^= ((uint8_t *)fake_ptr(&g.fm, g.op.w_va))[65];
+	for (i = 0; i < 2; i++) {
+		EXPECT_EQ(0, kept_gemm_run(self->eng, &g, &reused));
+		EXPECT_EQ(i == 1, reused);
+	}
+	idx[70] = 32;
+	fake_written(&g.fm, g.op.w_va, g.w_bytes);
+	for (i = 0; i < 2; i++)
+		EXPECT_EQ(-1, kept_gemm_run(self->eng, &g, &reused));
+	kept_gemm_fini(&g);
 }
 
 TEST_HARNESS_MAIN

@@ -16,7 +16,28 @@ static int fake_map(void *opaque, uint64_t va, uint64_t len, int write, void **h
 		return -S4_ERR_MMU_FAULT;
 	fm->maps++;
 	*host = fm->buf + (va - FAKE_BASE_VA);
+	if (write && fm->mem.stamp)
+		s4_mem_job_write(&fm->job_writes, va - FAKE_BASE_VA, len);
 	return 0;
+}
+
+static uint64_t fake_stamp(void *opaque, const void *host, uint64_t len)
+{
+	struct fake_mem *fm = opaque;
+
+	return s4_mem_stamps_get(&fm->stamps, (uint64_t)((const uint8_t *)host - fm->buf), len);
+}
+
+void fake_track_writes(struct fake_mem *fm)
+{
+	if (s4_mem_stamps_init(&fm->stamps, fm->size))
+		abort();
+	fm->mem.stamp = fake_stamp;
+}
+
+void fake_written(struct fake_mem *fm, uint64_t va, uint64_t len)
+{
+	s4_mem_stamps_write(&fm->stamps, va - FAKE_BASE_VA, len);
 }
 
 void fake_init(struct fake_mem *fm, uint64_t size)
@@ -34,6 +55,7 @@ void fake_init(struct fake_mem *fm, uint64_t size)
 
 void fake_fini(struct fake_mem *fm)
 {
+	s4_mem_stamps_fini(&fm->stamps);
 	free(fm->buf);
 	fm->buf = NULL;
 }
@@ -72,8 +94,11 @@ int run_op(struct s4_engine *eng, struct fake_mem *fm, uint16_t opcode,
 {
 	uint64_t pkt[S4_PKT_MAX_BYTES / 8];
 	size_t len = build_pkt((uint8_t *)pkt, opcode, payload, size);
+	int ret = s4_engine_exec(eng, (const struct s4_pkt_hdr *)pkt, len, &fm->mem, fault);
 
-	return s4_engine_exec(eng, (const struct s4_pkt_hdr *)pkt, len, &fm->mem, fault);
+	if (fm->mem.stamp)
+		s4_mem_stamps_job_end(&fm->stamps, &fm->job_writes);
+	return ret;
 }
 
 int validate_op(uint16_t opcode, const void *payload, size_t size)

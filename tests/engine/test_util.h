@@ -13,6 +13,7 @@
 #include "s4_bf16.h"
 #include "s4_act.h"
 #include "s4_engine.h"
+#include "s4_mem_stamps.h"
 #include "s4_ops.h"
 #include "s4_regs.h"
 
@@ -25,10 +26,20 @@ struct fake_mem {
 	uint64_t used;
 	unsigned int maps;	/* successful map() calls */
 	bool read_only;		/* fail every write mapping */
+	/* With fake_track_writes(): the stamp() callback, as on the card. */
+	struct s4_mem_stamps stamps;
+	struct s4_mem_job_writes job_writes;
 };
 
 void fake_init(struct fake_mem *fm, uint64_t size);
 void fake_fini(struct fake_mem *fm);
+/*
+ * Give the engine memory stamps (so it may keep weight packings): the
+ * engine's own writes are recorded by run_op(); a test that writes card
+ * memory through fake_ptr() after a job ran must call fake_written().
+ */
+void fake_track_writes(struct fake_mem *fm);
+void fake_written(struct fake_mem *fm, uint64_t va, uint64_t len);
 /* 64-byte aligned allocation of card memory (zeroed); returns its VA. */
 uint64_t fake_alloc(struct fake_mem *fm, uint64_t bytes);
 void *fake_ptr(struct fake_mem *fm, uint64_t va);

@@ -57,6 +57,34 @@ static int s4_pci_dma_write(void *opaque, uint64_t addr, const void *buf,
 	return pci_dma_write(PCI_DEVICE(opaque), addr, buf, len) ? -1 : 0;
 }
 
+/*
+ * The guest's stores to device memory through BAR2 go straight to RAM; dirty
+ * logging (DIRTY_MEMORY_VGA, on from realize) marks the pages they touched.
+ * Snapshots cover whole bitmap words (S4_PCI_DIRTY_ALIGN, relative to the
+ * RAM block, which starts word-aligned): ask for exactly those, so that no
+ * other page's dirty bit is cleared unreported.
+ */
+#define S4_PCI_DIRTY_PAGE	4096u
+#define S4_PCI_DIRTY_ALIGN	(64u * S4_PCI_DIRTY_PAGE)
+
+static void s4_pci_mem_sync(void *opaque, uint64_t off, uint64_t len)
+{
+	S4PciState *s = opaque;
+	uint64_t first = QEMU_ALIGN_DOWN(off, S4_PCI_DIRTY_ALIGN);
+	uint64_t last = MIN(QEMU_ALIGN_UP(off + len, S4_PCI_DIRTY_ALIGN), s->mem_size);
+	DirtyBitmapSnapshot *snap;
+	uint64_t a;
+
+	snap = memory_region_snapshot_and_clear_dirty(&s->mem, first, last - first,
+						      DIRTY_MEMORY_VGA);
+	if (memory_region_snapshot_get_dirty(&s->mem, snap, first, last - first))
+		for (a = first; a < last; a += S4_PCI_DIRTY_PAGE)
+			if (memory_region_snapshot_get_dirty(&s->mem, snap, a,
+							     S4_PCI_DIRTY_PAGE))
+				s4_card_mem_written(s->card, a, S4_PCI_DIRTY_PAGE);
+	g_free(snap);
+}
+
 /* Called from the main loop, with the BQL held. */
 static void s4_pci_run(void *opaque)
 {
@@ -135,6 +163,7 @@ static void s4_pci_realize(PCIDevice *pdev, Error **errp)
 		.dma_read = s4_pci_dma_read,
 		.dma_write = s4_pci_dma_write,
 		.schedule = s4_pci_schedule,
+		.mem_sync = s4_pci_mem_sync,
 	};
 	unsigned int nvec = S4_MSIX_COUNT(s->queues);
 	unsigned int i;
@@ -150,6 +179,7 @@ static void s4_pci_realize(PCIDevice *pdev, Error **errp)
 	if (!memory_region_init_ram(&s->mem, OBJECT(s), "s4-mem", s->mem_size,
 				    errp))
 		return;
+	memory_region_set_log(&s->mem, true, DIRTY_MEMORY_VGA);
 	cfg.mem = memory_region_get_ram_ptr(&s->mem);
 	s->card = s4_card_new(&cfg, &host);
 	if (!s->card) {

@@ -110,7 +110,8 @@ struct s4_card *s4_card_new(const struct s4_card_config *cfg,
 	/* Untouched pages of this cost nothing: it is mapped on demand. */
 	card->cmd_bufs = malloc((size_t)card->nqueues * S4_CMD_MAX_BYTES);
 	card->engine = s4_engine_create(0);
-	if (!card->cmd_bufs || !card->engine || s4_card_load_act_tables(card)) {
+	if (!card->cmd_bufs || !card->engine || s4_card_load_act_tables(card) ||
+	    s4_mem_stamps_init(&card->stamps, cfg->mem_size)) {
 		s4_card_free(card);
 		return NULL;
 	}
@@ -123,6 +124,7 @@ void s4_card_free(struct s4_card *card)
 	if (!card)
 		return;
 	s4_engine_destroy(card->engine);
+	s4_mem_stamps_fini(&card->stamps);
 	free(card->cmd_bufs);
 	free(card);
 }
@@ -141,6 +143,13 @@ void s4_card_reset(struct s4_card *card)
 	for (i = 0; i < card->nqueues; i++)
 		s4_queue_init(&card->queues[i], i,
 			      card->cmd_bufs + (size_t)i * S4_CMD_MAX_BYTES);
+	/* Whoever reset the card may have rewritten its memory too. */
+	s4_card_mem_written(card, 0, card->cfg.mem_size);
+}
+
+void s4_card_mem_written(struct s4_card *card, uint64_t off, uint64_t len)
+{
+	s4_mem_stamps_write(&card->stamps, off, len);
 }
 
 static uint32_t s4_card_caps(const struct s4_card *card)

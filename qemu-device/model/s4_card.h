@@ -22,6 +22,11 @@ struct s4_card;
  * @dma_write: write @len bytes of host memory at bus address @addr; 0 or -1
  * @schedule: ask the host to call s4_card_run() once, soon (@delay_ns 0) or
  *	after @delay_ns nanoseconds; a later request may replace a pending one
+ * @mem_sync: optional; report with s4_card_mem_written() the writes to device
+ *	memory in [@off, @off + @len) made since the last report for those bytes
+ *	by others than the card (CPU stores through the BAR). Called before the
+ *	card reuses what it derived from that memory in an earlier job (weight
+ *	packings); without it, the card derives everything again in every job.
  */
 struct s4_card_host {
 	void *opaque;
@@ -30,6 +35,7 @@ struct s4_card_host {
 	int (*dma_read)(void *opaque, uint64_t addr, void *buf, size_t len);
 	int (*dma_write)(void *opaque, uint64_t addr, const void *buf, size_t len);
 	void (*schedule)(void *opaque, uint64_t delay_ns);
+	void (*mem_sync)(void *opaque, uint64_t off, uint64_t len);
 };
 
 /**
@@ -52,6 +58,9 @@ void s4_card_free(struct s4_card *card);
 
 /* Full card reset, as at power-on: all queues disabled, their jobs dropped. */
 void s4_card_reset(struct s4_card *card);
+
+/* Device memory [@off, @off + @len) was written by others than the card. */
+void s4_card_mem_written(struct s4_card *card, uint64_t off, uint64_t len);
 
 /* 32-bit aligned register accesses to BAR0 at byte offset @off. */
 uint32_t s4_card_reg_read(struct s4_card *card, uint32_t off);

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "engine/s4_engine.h"
+#include "engine/s4_mem_stamps.h"
 #include "s4_act_gen.h"
 #include "s4_card.h"
 #include "s4_mmu.h"
@@ -112,6 +113,7 @@ struct s4_card {
 	struct s4_queue queues[S4_MAX_QUEUES];
 	uint8_t *cmd_bufs;	/* nqueues * S4_CMD_MAX_BYTES */
 	struct s4_engine *engine;	/* compute engines, one job at a time */
+	struct s4_mem_stamps stamps;	/* writes to device memory, per page */
 	uint8_t bounce[S4_BOUNCE_SIZE];
 };
 

@@ -160,19 +160,41 @@ static int s4_exec_dma(struct s4_card *card, struct s4_job *job,
 	return -S4_ERR_BAD_OPCODE;
 }
 
-/* What a compute packet's tensor mappings go through: MMU and work budget. */
+/*
+ * What a compute packet's tensor mappings go through: MMU, work budget, and
+ * the write stamps of device memory.
+ */
 struct s4_exec_mem {
+	struct s4_card *card;
 	struct s4_job *job;
 	struct s4_budget *budget;
+	struct s4_mem_job_writes writes;
 };
 
 static int s4_exec_map(void *opaque, uint64_t va, uint64_t len, int write,
 		       void **host)
 {
 	struct s4_exec_mem *m = opaque;
+	int ret;
 
 	m->budget->bytes -= m->budget->bytes < len ? m->budget->bytes : len;
-	return s4_mmu_map(&m->job->mmu, va, len, write, host);
+	ret = s4_mmu_map(&m->job->mmu, va, len, write, host);
+	if (!ret && write)
+		s4_mem_job_write(&m->writes, (uint64_t)((uint8_t *)*host - m->card->cfg.mem),
+				 len);
+	return ret;
+}
+
+static uint64_t s4_exec_stamp(void *opaque, const void *host, uint64_t len)
+{
+	struct s4_exec_mem *m = opaque;
+	struct s4_card *card = m->card;
+	uint64_t off = (uint64_t)((const uint8_t *)host - card->cfg.mem);
+
+	if (!card->host.mem_sync)
+		return 0;
+	card->host.mem_sync(card->host.opaque, off, len);
+	return s4_mem_stamps_get(&card->stamps, off, len);
 }
 
 /*
@@ -183,13 +205,16 @@ static int s4_exec_compute(struct s4_card *card, struct s4_job *job,
 			   const struct s4_pkt_hdr *hdr, const uint8_t *pkt,
 			   struct s4_budget *budget)
 {
-	struct s4_exec_mem m = { .job = job, .budget = budget };
-	struct s4_engine_mem mem = { .opaque = &m, .map = s4_exec_map };
+	struct s4_exec_mem m = { .card = card, .job = job, .budget = budget };
+	struct s4_engine_mem mem = {
+		.opaque = &m, .map = s4_exec_map, .stamp = s4_exec_stamp,
+	};
 	struct s4_engine_fault fault = { 0 };
 	int ret;
 
 	ret = s4_engine_exec(card->engine, (const struct s4_pkt_hdr *)pkt,
 			     (size_t)hdr->len * S4_PKT_ALIGN, &mem, &fault);
+	s4_mem_stamps_job_end(&card->stamps, &m.writes);
 	if (ret == -S4_ERR_MMU_FAULT)
 		job->mmu.fault_va = fault.va;
 	return ret;

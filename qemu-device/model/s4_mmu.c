@@ -117,9 +117,11 @@ int s4_mmu_write(struct s4_mmu *mmu, uint64_t va, const void *buf, uint64_t len)
 		ret = s4_mmu_translate(mmu, va, len, true, &phys);
 		if (ret)
 			return ret;
-		if (phys.mem)
+		if (phys.mem) {
 			memcpy(phys.mem, src, phys.len);
-		else if (s4_card_dma_write(mmu->card, phys.bus_addr, src, phys.len))
+			s4_card_mem_written(mmu->card, (uint64_t)(phys.mem - mmu->card->cfg.mem),
+					    phys.len);
+		} else if (s4_card_dma_write(mmu->card, phys.bus_addr, src, phys.len))
 			return s4_mmu_fault(mmu, va);
 		va += phys.len;
 		src += phys.len;

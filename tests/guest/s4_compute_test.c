@@ -324,6 +324,62 @@ static int gemm_case(struct arena *ar, const struct gemm_case *c, uint32_t s)
 
 static const uint32_t sparsities[] = { 1, 2, 4, 8, 16, 32 };
 
+/*
+ * The card keeps its packing of a GEMM's weights between jobs while nothing
+ * writes them. Stores of the CPU through a mapping of the device BO reach
+ * card memory without the card seeing them: the next job must pack the
+ * weights anew, so that every job's results follow the weights in memory.
+ */
+TEST_F(compute, gemm_follows_weights_the_cpu_rewrites)
+{
+	enum { M = 32, N = 128, K = 512 };
+	struct arena *ar = &self->ar;
+	const struct s4_gemm_desc d = { .dtype = S4_DT_INT8, .sparsity = 1, .m = M, .n = N,
+					.k = K, .batch = 1, .lda = K };
+	const struct s4_tensor_desc td = { .n = N, .k = K, .sparsity = 1, .dtype = S4_DT_INT8 };
+	double *acc = malloc(sizeof(double) * M * N);
+	uint64_t a_off, w_off, c_off, dense_off;
+	uint8_t *dmap;
+	size_t w_bytes;
+	struct epi e;
+	int round, bad;
+
+	ASSERT_NE(NULL, acc);
+	ASSERT_EQ(0, s4_tensor_packed_size(&td, &w_bytes));
+	ar->used = 0;
+	a_off = put(ar, M * K);
+	fill_i8(ar, a_off, M * K);
+	w_off = make_weights(ar, S4_DT_INT8, N, K, 1);
+	dense_off = put(ar, N * K);
+	make_epilogue(ar, S4_DT_INT8, N, K, true, S4_ACT_NONE, &e);
+	c_off = put(ar, M * N);
+	ASSERT_EQ(0, upload(ar));
+	ASSERT_EQ(0, s4_bo_map(ar->dbo, (void **)&dmap));
+	for (round = 0; round < 5; round++) {
+		if (round == 2) {	/* all new weights */
+			fill_i8(ar, dense_off, N * K);
+			ASSERT_EQ(0, s4_tensor_prune(&td, ar->h + dense_off, K, ar->h + w_off,
+						     w_bytes));
+			memcpy(dmap + w_off, ar->h + w_off, w_bytes);
+		}
+		if (round == 4) {	/* one weight of channel 0, by far */
+			ar->h[w_off + 3] = (uint8_t)((int8_t)ar->h[w_off + 3] < 0 ? 127 : -127);
+			dmap[w_off + 3] = ar->h[w_off + 3];
+		}
+		ASSERT_EQ(0, s4_cmdbuf_gemm(ar->cb, dev_at(ar, c_off), dev_at(ar, a_off),
+					    dev_at(ar, w_off), &d, &e.desc));
+		ASSERT_EQ(0, compute(ar));
+		ASSERT_EQ(0, download(ar, c_off, M * N));
+		s4_ref_gemm(S4_DT_INT8, 1, M, N, K, ar->h + a_off, K, ar->h + w_off, acc, NULL);
+		bad = 0;
+		for (size_t i = 0; i < (size_t)M * N && bad < 5; i++)
+			bad += check(S4_DT_INT8, &e, (uint32_t)(i % N), acc[i], 0, NULL,
+				     ar->h + c_off, i);
+		EXPECT_EQ(0, bad) TH_LOG("round %d", round);
+	}
+	free(acc);
+}
+
 /* INT8 x sparse INT8 + bias, per-channel requantize, ReLU; bit-exact. */
 TEST_F(compute, gemm_int8_bias_requant_relu_all_sparsities)
 {

@@ -37,6 +37,9 @@ struct fake_host {
 	bool run_soon;		/* schedule(0) pending */
 	uint64_t run_delay;	/* last delayed schedule, 0 if none pending */
 	unsigned int dma_errors;
+	/* Device memory pages a test wrote as the CPU would, not yet reported. */
+	bool dev_dirty[FAKE_MEM_SIZE / S4_MMU_PAGE_SIZE];
+	unsigned int mem_syncs;	/* mem_sync() calls */
 };
 
 static inline bool fake_in_host(uint64_t addr, size_t len)
@@ -102,6 +105,30 @@ static inline void fake_schedule(void *opaque, uint64_t delay_ns)
 		h->run_soon = true;
 }
 
+/* Report the pages of [off, off + len) written since they were last reported. */
+static inline void fake_mem_sync(void *opaque, uint64_t off, uint64_t len)
+{
+	struct fake_host *h = opaque;
+	uint64_t p;
+
+	h->mem_syncs++;
+	for (p = off / S4_MMU_PAGE_SIZE; p * S4_MMU_PAGE_SIZE < off + len &&
+	     p < FAKE_MEM_SIZE / S4_MMU_PAGE_SIZE; p++)
+		if (h->dev_dirty[p]) {
+			h->dev_dirty[p] = false;
+			s4_card_mem_written(h->card, p * S4_MMU_PAGE_SIZE, S4_MMU_PAGE_SIZE);
+		}
+}
+
+/* The test wrote device memory [off, off + len) directly, as through the BAR. */
+static inline void fake_dev_written(struct fake_host *h, uint64_t off, uint64_t len)
+{
+	uint64_t p;
+
+	for (p = off / S4_MMU_PAGE_SIZE; p * S4_MMU_PAGE_SIZE < off + len; p++)
+		h->dev_dirty[p] = true;
+}
+
 static inline struct s4_card *fake_host_init(struct fake_host *h,
 					     unsigned int qps)
 {
@@ -112,6 +139,7 @@ static inline struct s4_card *fake_host_init(struct fake_host *h,
 		.dma_read = fake_dma_read,
 		.dma_write = fake_dma_write,
 		.schedule = fake_schedule,
+		.mem_sync = fake_mem_sync,
 	};
 	struct s4_card_config cfg = {
 		.mem_size = FAKE_MEM_SIZE,

@@ -9,6 +9,7 @@ int s4_mem_stamps_init(struct s4_mem_stamps *s, uint64_t size)
 	s->pages = (size + S4_MEM_STAMP_PAGE - 1) / S4_MEM_STAMP_PAGE;
 	s->size = size;
 	s->epoch = 0;
+	s->all = 0;
 	/* Zeroed pages cost nothing until written. */
 	s->page = s->pages < SIZE_MAX / sizeof(*s->page) ?
 		  calloc(s->pages + 1, sizeof(*s->page)) : NULL;
@@ -31,6 +32,10 @@ void s4_mem_stamps_write(struct s4_mem_stamps *s, uint64_t off, uint64_t len)
 	if (len > s->size - off)
 		len = s->size - off;
 	s->epoch++;
+	if (len == s->size) {	/* a reset, say: without touching every page */
+		s->all = s->epoch;
+		return;
+	}
 	end = (off + len - 1) / S4_MEM_STAMP_PAGE;
 	for (p = off / S4_MEM_STAMP_PAGE; p <= end; p++)
 		s->page[p] = s->epoch;
@@ -38,7 +43,7 @@ void s4_mem_stamps_write(struct s4_mem_stamps *s, uint64_t off, uint64_t len)
 
 uint64_t s4_mem_stamps_get(const struct s4_mem_stamps *s, uint64_t off, uint64_t len)
 {
-	uint64_t p, end, newest = 0;
+	uint64_t p, end, newest = s->all;
 
 	if (!len || off >= s->size || len > s->size - off)
 		return 0;

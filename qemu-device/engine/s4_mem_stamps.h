@@ -14,6 +14,7 @@
 
 struct s4_mem_stamps {
 	uint64_t *page;		/* [pages]: epoch of the page's last write, 0: none */
+	uint64_t all;		/* epoch of the last write of the whole memory */
 	uint64_t pages;
 	uint64_t size;		/* bytes of memory */
 	uint64_t epoch;		/* last epoch handed out */

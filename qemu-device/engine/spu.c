@@ -209,6 +209,34 @@ static struct s4_wcache_entry *cached_weights(struct s4_job *job, const struct s
 	return s4_wcache_get(&job->eng->wcache, &key, stamp, bytes + stats);
 }
 
+/*
+ * Where the packing of pb's weights in `layout` (bytes) goes: a weight cache
+ * entry, with the row stats after it, if it is to be kept for later jobs
+ * (c->reuse if it holds the packing already); else the scratch buffer.
+ * Sets c->reuse and c->wstats; *cached gets the entry (or NULL) for
+ * weights_done().
+ */
+static uint8_t *weights_buffer(struct s4_job *job, const struct spu_problem *pb,
+			       uint32_t layout, size_t bytes, struct spu_ctx *c,
+			       struct s4_wcache_entry **cached)
+{
+	struct s4_wcache_entry *e = cached_weights(job, pb, layout, bytes);
+
+	*cached = e;
+	c->reuse = e && e->ready;
+	c->wstats = e ? (struct spu_row_stats *)(void *)((uint8_t *)e->data + bytes) : NULL;
+	return e ? e->data : s4_scratch_get(&job->eng->spu_panels, bytes);
+}
+
+/* The job's packing was (ok) or was not used: keep the entry or drop it. */
+static void weights_done(struct s4_engine *eng, struct s4_wcache_entry *cached,
+			 const struct spu_ctx *c, bool ok)
+{
+	s4_wcache_done(&eng->wcache, cached, ok);
+	if (ok)
+		eng->stats.weights_reused += c->reuse;
+}
+
 /* INT8: block offset (x 32) of each of the 4 slots of step q, as bytes. */
 static uint32_t step_pattern(const struct spu_geom *g, uint32_t q)
 {
@@ -254,6 +282,12 @@ static void pack_panel(void *p, size_t group, unsigned int tid)
 	prepare_group(c, group, n0, pk.lanes, st);
 }
 
+/* The byte that fills a zero element of packed A (INT8 rows are unsigned). */
+static int a_zero(const struct spu_geom *g)
+{
+	return g->esize == 1 ? 0x80 : 0;
+}
+
 /*
  * Copy n elements into packed A: INT8 made unsigned (a ^ 0x80), bf16
  * widened to fp32 if A is fp32, else copied. src is element-aligned (VAs
@@ -284,7 +318,7 @@ static void pack_conv_row(const struct spu_kernels *kern, const struct spu_probl
 	uint32_t ow = m % cv->out_w, oh = (m / cv->out_w) % cv->out_h;
 	uint32_t b = m / cv->out_w / cv->out_h;
 	bool merge = cv->dil_w == 1 && cv->groups == 1;
-	int zero = g->esize == 1 ? 0x80 : 0;	/* INT8 rows are unsigned */
+	int zero = a_zero(g);
 	uint32_t kh, kw, kw1;
 
 	for (kh = 0; kh < cv->kernel_h; kh++) {
@@ -320,7 +354,7 @@ static void pack_rows(void *p, size_t item, unsigned int tid)
 	struct spu_ctx *c = p;
 	const struct spu_problem *pb = c->pb;
 	size_t row_bytes = (size_t)pb->k * c->g.a_esize;
-	int zero = c->g.esize == 1 ? 0x80 : 0;	/* INT8 rows are unsigned */
+	int zero = a_zero(&c->g);
 	uint32_t r;
 
 	(void)tid;
@@ -403,7 +437,7 @@ static void pack_padded(void *p, size_t item, unsigned int tid)
 	const struct spu_implicit *im = c->im;
 	size_t pix_bytes = (size_t)cv->in_c * c->g.a_esize, rows = (size_t)cv->batch * im->hp;
 	uint8_t *dst = c->a + item * im->row_bytes;
-	int zero = c->g.esize == 1 ? 0x80 : 0;	/* INT8 rows are unsigned */
+	int zero = a_zero(&c->g);
 	uint32_t b = (uint32_t)(item / im->hp), ih = (uint32_t)(item % im->hp);
 
 	(void)tid;
@@ -818,18 +852,16 @@ static int spu_run_outer(struct s4_job *job, const struct spu_problem *pb,
 		  (tiles >= FUSED_MIN_TILES * nthreads ||
 		   /* few tiles, but little compute per tile: share them evenly */
 		   (pb->sparsity >= 16 && tiles >= nthreads && tiles % nthreads == 0));
-	cached = cached_weights(job, pb, OUTER_LAYOUT, entry_bytes);
-	o.c.reuse = cached && cached->ready;
-	o.off = cached ? cached->data : s4_scratch_get(&eng->spu_panels, entry_bytes);
+	o.off = (uint32_t *)(void *)weights_buffer(job, pb, OUTER_LAYOUT, entry_bytes, &o.c,
+						   &cached);
 	o.val = o.off ? (float *)(void *)(o.off + nentries) : NULL;
-	o.c.wstats = cached ? (struct spu_row_stats *)(void *)(o.val + nentries) : NULL;
 	o.c.chan = s4_scratch_get(&eng->spu_chan, (size_t)g->ngroups * sizeof(*o.c.chan));
 	o.at = s4_scratch_get(&eng->spu_a, o.fused ? nthreads * tile_bytes :
 					   (size_t)chunk / SPU_OUTER_MT * tile_bytes);
 	o.tmp = s4_scratch_get(&eng->spu_tmp, (size_t)nthreads * OUTER_TROWS * o.kpad * 2);
 	atomic_init(&o.c.bad_arg, 0);
 	if (!o.off || !o.c.chan || !o.at || !o.tmp) {
-		s4_wcache_done(&eng->wcache, cached, false);
+		weights_done(eng, cached, &o.c, false);
 		return -S4_ERR_BAD_ARG;
 	}
 	o.c.row0 = 0;
@@ -838,10 +870,9 @@ static int spu_run_outer(struct s4_job *job, const struct spu_problem *pb,
 		s4_pool_run(eng->pool, g->ngroups, outer_pack_w, &o);
 	else
 		s4_pool_run(eng->pool, g->ngroups + chunk / OUTER_TROWS, outer_pack_first, &o);
-	s4_wcache_done(&eng->wcache, cached, !atomic_load(&o.c.bad_arg));
+	weights_done(eng, cached, &o.c, !atomic_load(&o.c.bad_arg));
 	if (atomic_load(&o.c.bad_arg))
 		return -S4_ERR_BAD_ARG;
-	eng->stats.weights_reused += o.c.reuse;
 	if (o.fused) {
 		s4_pool_run(eng->pool, mpad / SPU_OUTER_MT, outer_fused, &o);
 		return 0;
@@ -864,7 +895,7 @@ int spu_run(struct s4_job *job, const struct spu_problem *pb)
 	struct spu_implicit im;
 	bool force_sparse = false;
 	uint32_t chunk, per_call;
-	size_t a_bytes, items, panels;
+	size_t a_bytes, items;
 	int ret;
 
 	eng->stats.spu_problems++;
@@ -897,11 +928,7 @@ again:
 	 * Panels (kept for later jobs if the weights have a stamp) and
 	 * channels are filled per group when packed, rows of A too.
 	 */
-	panels = c.g.panel_bytes * c.g.ngroups;
-	cached = cached_weights(job, pb, c.g.mode, panels);
-	c.reuse = cached && cached->ready;
-	c.panels = cached ? cached->data : s4_scratch_get(&eng->spu_panels, panels);
-	c.wstats = cached ? (struct spu_row_stats *)(void *)(c.panels + panels) : NULL;
+	c.panels = weights_buffer(job, pb, c.g.mode, c.g.panel_bytes * c.g.ngroups, &c, &cached);
 	c.chan = s4_scratch_get(&eng->spu_chan, (size_t)c.g.ngroups * sizeof(*c.chan));
 	c.a = s4_scratch_get(&eng->spu_a, a_bytes);
 	atomic_init(&c.bad_arg, 0);
@@ -913,20 +940,19 @@ again:
 	c.rows = chunk;
 	s4_pool_run(eng->pool, c.g.ngroups + items, pack_first, &c);
 	if (atomic_load(&c.not_dense)) {
-		s4_wcache_done(&eng->wcache, cached, false);
+		weights_done(eng, cached, &c, false);
 		force_sparse = true;
 		goto again;
 	}
 	if (atomic_load(&c.bad_arg))
 		goto drop_cached;
-	s4_wcache_done(&eng->wcache, cached, true);
-	eng->stats.weights_reused += c.reuse;
+	weights_done(eng, cached, &c, true);
 	if (c.im)
 		eng->stats.conv_implicit++;
 	run_chunks(eng, &c, chunk);
 	return 0;
 
 drop_cached:
-	s4_wcache_done(&eng->wcache, cached, false);
+	weights_done(eng, cached, &c, false);
 	return ret;
 }

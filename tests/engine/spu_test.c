@@ -805,8 +805,9 @@ static const struct { uint8_t dtype; uint32_t s; } kept_cases[] = {
 TEST_F(spu, weights_packing_reused_until_rewritten)
 {
 	struct kept_gemm g;
+	size_t i, sign;
 	bool reused;
-	size_t i;
+	uint8_t *w;
 
 	for (i = 0; i < sizeof(kept_cases) / sizeof(kept_cases[0]); i++) {
 		kept_gemm_init(&g, kept_cases[i].dtype, kept_cases[i].s, true);
@@ -819,9 +820,11 @@ TEST_F(spu, weights_packing_reused_until_rewritten)
 		fake_written(&g.fm, g.op.w_va, g.w_bytes);
 		EXPECT_EQ(0, kept_gemm_run(self->eng, &g, &reused)) TH_LOG("case %zu", i);
 		EXPECT_FALSE(reused) TH_LOG("case %zu", i);
-		/* One byte of one row's indices is enough. */
-		((uint8_t *)fake_ptr(&g.fm, g.op.w_va))[g.w_bytes - 1] ^= 0;
-		fake_written(&g.fm, g.op.w_va + g.w_bytes - 1, 1);
+		/* One byte is enough: the sign of channel 0's first weight. */
+		w = fake_ptr(&g.fm, g.op.w_va);
+		sign = g.op.dtype == S4_DT_INT8 ? 0 : 1;	/* bf16: the high byte */
+		w[sign] = g.op.dtype == S4_DT_INT8 ? (uint8_t)-(int8_t)(w[0] | 1) : w[1] ^ 0x80;
+		fake_written(&g.fm, g.op.w_va + sign, 1);
 		EXPECT_EQ(0, kept_gemm_run(self->eng, &g, &reused)) TH_LOG("case %zu", i);
 		EXPECT_FALSE(reused) TH_LOG("case %zu", i);
 		EXPECT_EQ(0, kept_gemm_run(self->eng, &g, &reused)) TH_LOG("case %zu", i);
@@ -889,25 +892,26 @@ TEST_F(spu, weights_packing_needs_stamps_and_room)
 }
 
 /*
- * Weights whose packing failed are not kept: s = 1 indices out of order
- * (packed as sparse, and that packing is kept), and an index >= 32 (the
- * job fails every time).
+ * Only valid packings are kept: s = 1 indices out of order fail the dense
+ * packing, which is dropped, and are packed as sparse, which is kept; an
+ * index >= 32 fails the job every time.
  */
 TEST_F(spu, weights_packing_kept_only_as_valid)
 {
 	struct kept_gemm g;
-	uint8_t *idx;
+	uint8_t *idx, *val, t;
 	bool reused;
 	int i;
 
 	kept_gemm_init(&g, S4_DT_INT8, 1, true);
 	idx = (uint8_t *)fake_ptr(&g.fm, g.op.w_va) + g.w_bytes - (size_t)KEPT_N * KEPT_K;
 	/* Swap the first two entries of one block, values and indices. */
+	val = fake_ptr(&g.fm, g.op.w_va);
+	t = val[64];
+	val[64] = val[65];
+	val[65] = t;
 	idx[64] = 1;
 	idx[65] = 0;
-	((uint8_t *)fake_ptr(&g.fm, g.op.w_va))[64] ^= ((uint8_t *)fake_ptr(&g.fm, g.op.w_va))[65];
-	((uint8_t *)fake_ptr(&g.fm, g.op.w_va))[65] ^= ((uint8_t *)fake_ptr(&g.fm, g.op.w_va))[64];
-	((uint8_t *)fake_ptr(&g.fm, g.op.w_va))[64] ^= ((uint8_t *)fake_ptr(&g.fm, g.op.w_va))[65];
 	for (i = 0; i < 2; i++) {
 		EXPECT_EQ(0, kept_gemm_run(self->eng, &g, &reused));
 		EXPECT_EQ(i == 1, reused);

@@ -38,16 +38,6 @@ FIXTURE_TEARDOWN(dma)
 	fake_host_fini(&self->host);
 }
 
-static void fill_random(uint8_t *p, size_t len, uint32_t seed)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		seed = seed * 1103515245 + 12345;
-		p[i] = (uint8_t)(seed >> 16);
-	}
-}
-
 static bool all_zero(const uint8_t *p, size_t len)
 {
 	size_t i;
@@ -66,7 +56,7 @@ TEST_F(dma, copy_host_to_device_to_host_byte_for_byte)
 	uint64_t back = 0x20000 + 7;
 	struct s4_job_desc *d;
 
-	fill_random(self->buf + 3, size, 1);
+	fake_fill_random(self->buf + 3, size, 1);
 	fake_cmd_copy(&self->cmd, HOST_VA + 3, DEV_VA + dev_off, size);
 	fake_cmd_copy(&self->cmd, DEV_VA + dev_off, HOST_VA + back, size);
 	d = fake_run_cmd(h, &self->fq, self->root, &self->cmd);
@@ -85,7 +75,7 @@ TEST_F(dma, copy_within_device_memory)
 	struct fake_host *h = &self->host;
 	struct s4_job_desc *d;
 
-	fill_random(h->dev_mem, 3 * 4096, 2);
+	fake_fill_random(h->dev_mem, 3 * 4096, 2);
 	fake_cmd_copy(&self->cmd, DEV_VA + 1, DEV_VA + 8 * 4096 + 2, 3 * 4096 - 1);
 	d = fake_run_cmd(h, &self->fq, self->root, &self->cmd);
 	EXPECT_EQ(S4_ERR_NONE, d->status);

@@ -105,6 +105,17 @@ static inline void fake_schedule(void *opaque, uint64_t delay_ns)
 		h->run_soon = true;
 }
 
+/* @len pseudo-random bytes from @seed (a 32-bit LCG). */
+static inline void fake_fill_random(uint8_t *p, size_t len, uint32_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		seed = seed * 1103515245 + 12345;
+		p[i] = (uint8_t)(seed >> 16);
+	}
+}
+
 /* Report the pages of [off, off + len) written since they were last reported. */
 static inline void fake_mem_sync(void *opaque, uint64_t off, uint64_t len)
 {

@@ -32,16 +32,8 @@ FIXTURE(weights) {
 	uint64_t root;
 	uint8_t *buf;		/* host memory at HOST_VA */
 	size_t w_bytes;
-	uint64_t rng;
+	uint32_t seed;
 };
-
-static void fill_random(uint64_t *rng, int8_t *p, size_t n)
-{
-	while (n--) {
-		*rng = *rng * 6364136223846793005ull + 1442695040888963407ull;
-		*p++ = (int8_t)(*rng >> 56);
-	}
-}
 
 /* Random INT8 weights pruned to s = 1 by libs4 into dst. */
 static void new_weights(FIXTURE_DATA(weights) *self, uint8_t *dst)
@@ -49,7 +41,7 @@ static void new_weights(FIXTURE_DATA(weights) *self, uint8_t *dst)
 	struct s4_tensor_desc d = { .n = N, .k = K, .sparsity = 1, .dtype = S4_DT_INT8 };
 	int8_t dense[N * K];
 
-	fill_random(&self->rng, dense, sizeof(dense));
+	fake_fill_random((uint8_t *)dense, sizeof(dense), self->seed++);
 	if (s4_tensor_prune(&d, dense, K, dst, self->w_bytes))
 		abort();
 }
@@ -64,14 +56,14 @@ FIXTURE_SETUP(weights)
 	ASSERT_NE(NULL, fake_host_init(h, FAKE_QPS));
 	ASSERT_EQ(0, s4_tensor_packed_size(&d, &self->w_bytes));
 	ASSERT_GE(W2_OFF - W_OFF, self->w_bytes);
-	self->rng = 11;
+	self->seed = 11;
 	self->root = fake_alloc(h, S4_MMU_PAGE_SIZE);
 	fake_map(h, self->root, DEV_VA, 0, FAKE_MEM_SIZE, S4_PTE_DEVMEM | S4_PTE_WRITE);
 	self->buf = fake_ptr(h, fake_map_new(h, self->root, HOST_VA, HOST_LEN, S4_PTE_WRITE));
 	fake_cmd_init(h, &self->cmd, self->root, CMD_VA, S4_MMU_PAGE_SIZE);
 	fake_queue_setup(h, &self->fq, 0, 16);
 	new_weights(self, h->dev_mem + W_OFF);
-	fill_random(&self->rng, (int8_t *)h->dev_mem + A_OFF, M * K);
+	fake_fill_random(h->dev_mem + A_OFF, M * K, self->seed++);
 	rq = (struct s4_requant *)(void *)(h->dev_mem + RQ_OFF);
 	for (n = 0; n < N; n++)
 		rq[n] = (struct s4_requant){ .mult = 1 << 30, .shift = 38 };
@@ -196,7 +188,7 @@ TEST_F(weights, reused_until_the_host_reports_cpu_writes)
 	ASSERT_TRUE(run_gemm_job(_metadata, self, &reused));
 	EXPECT_FALSE(reused);
 	/* A write to other memory (here A's) leaves W's packing alone. */
-	fill_random(&self->rng, (int8_t *)h->dev_mem + A_OFF, M * K);
+	fake_fill_random(h->dev_mem + A_OFF, M * K, self->seed++);
 	fake_dev_written(h, A_OFF, M * K);
 	ASSERT_TRUE(run_gemm_job(_metadata, self, &reused));
 	EXPECT_TRUE(reused);

@@ -36,6 +36,7 @@ enum s4_opcode {
 	S4_OP_NOP		= 0x0000,
 	S4_OP_FENCE_WRITE	= 0x0001,
 	S4_OP_FENCE_WAIT	= 0x0002,
+	S4_OP_TIMESTAMP		= 0x0003,
 	/* DMA engine */
 	S4_OP_DMA_COPY		= 0x0100,
 	S4_OP_DMA_FILL		= 0x0101,
@@ -72,6 +73,23 @@ struct s4_pkt_fence {
 	uint64_t value;
 };
 S4_STATIC_ASSERT(sizeof(struct s4_pkt_fence) == 24, "s4_pkt_fence size");
+
+/**
+ * struct s4_pkt_timestamp - S4_OP_TIMESTAMP: store the card's clock
+ * @hdr: opcode, len = 2, flags = 0
+ * @va: device VA of a naturally aligned 64-bit word
+ *
+ * Once every earlier packet of the job is done, stores the card's clock, in
+ * nanoseconds, at @va. The clock is monotonic and shared by all queues of
+ * the card; only differences between its readings mean anything. Two
+ * timestamps around packets time them on the card, without the submission
+ * and completion overhead a CPU clock would add.
+ */
+struct s4_pkt_timestamp {
+	struct s4_pkt_hdr hdr;
+	uint64_t va;
+};
+S4_STATIC_ASSERT(sizeof(struct s4_pkt_timestamp) == 16, "s4_pkt_timestamp size");
 
 /**
  * struct s4_pkt_dma_copy - S4_OP_DMA_COPY: copy @size bytes

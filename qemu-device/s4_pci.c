@@ -104,6 +104,12 @@ static void s4_pci_schedule(void *opaque, uint64_t delay_ns)
 			  qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + delay_ns);
 }
 
+/* The card's clock is the guest's virtual clock: it stops while the VM does. */
+static uint64_t s4_pci_clock_ns(void *opaque)
+{
+	return qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+}
+
 static void s4_pci_guest_error(void *opaque, const char *msg)
 {
 	qemu_log_mask(LOG_GUEST_ERROR, "%s\n", msg);
@@ -163,6 +169,7 @@ static void s4_pci_realize(PCIDevice *pdev, Error **errp)
 		.dma_read = s4_pci_dma_read,
 		.dma_write = s4_pci_dma_write,
 		.schedule = s4_pci_schedule,
+		.clock_ns = s4_pci_clock_ns,
 		.mem_sync = s4_pci_mem_sync,
 	};
 	unsigned int nvec = S4_MSIX_COUNT(s->queues);

@@ -14,9 +14,9 @@
  * - job: submit -> wait wall time of a job of one GEMM packet, as this
  *   process sees it; it includes the per-job cost of submitting, which in a
  *   TCG guest is milliseconds (shown separately as an empty job);
- * - card: time per GEMM on the card. The card reports no job time, so it is
- *   measured as the slope (t(R) - t(1)) / (R - 1) between jobs of R and of
- *   one identical GEMM packets (R = 4 s), which cancels the per-job cost.
+ * - card: the GEMM's time on the card, between the card clock's readings
+ *   that two timestamp packets, one before and one after the GEMM packet,
+ *   store in the job.
  * Throughput and speedup are computed from the card time.
  */
 #include <errno.h>
@@ -35,7 +35,6 @@
 #define HIDDEN	768u	/* K */
 #define FFN	3072u	/* N */
 #define MAX_RUNS 64
-#define REPS_PER_S 4u	/* GEMM packets per job for the slope: 4 s */
 
 static const uint32_t sparsities[] = { 1, 2, 4, 8, 16, 32 };
 
@@ -45,7 +44,7 @@ struct demo {
 	struct s4_bo *stage, *dmem;	/* host staging, device memory: same layout */
 	uint8_t *h;
 	uint32_t batch, runs;
-	uint64_t a_off, w_off, bias_off, scale_off, c_off, end;
+	uint64_t a_off, w_off, bias_off, scale_off, c_off, ts_off, end;
 	uint64_t a_bytes, w_max, c_bytes;
 };
 
@@ -89,18 +88,32 @@ static int run_job(struct demo *d, int64_t *ns)
 	return ret;
 }
 
-/* Runs the command buffer @runs times; the median wall time in *ns. */
-static int time_job(struct demo *d, unsigned int runs, int64_t *ns)
+static int64_t median(int64_t *t, unsigned int n)
 {
-	int64_t t[MAX_RUNS];
+	qsort(t, n, sizeof(t[0]), cmp_i64);
+	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+}
+
+/*
+ * Runs the command buffer @runs times: the median wall time in *job_ns and,
+ * if @card_ns, the median difference of the two timestamps the job stores
+ * at ts_off of the staging BO.
+ */
+static int time_job(struct demo *d, unsigned int runs, int64_t *job_ns, int64_t *card_ns)
+{
+	const volatile uint64_t *ts = (const uint64_t *)(d->h + d->ts_off);
+	int64_t job[MAX_RUNS], card[MAX_RUNS];
 	int ret = 0;
 
-	for (unsigned int i = 0; i < runs && !ret; i++)
-		ret = run_job(d, &t[i]);
+	for (unsigned int i = 0; i < runs && !ret; i++) {
+		ret = run_job(d, &job[i]);
+		card[i] = (int64_t)(ts[1] - ts[0]);
+	}
 	if (ret)
 		return ret;
-	qsort(t, runs, sizeof(t[0]), cmp_i64);
-	*ns = runs % 2 ? t[runs / 2] : (t[runs / 2 - 1] + t[runs / 2]) / 2;
+	*job_ns = median(job, runs);
+	if (card_ns)
+		*card_ns = median(card, runs);
 	return 0;
 }
 
@@ -155,7 +168,8 @@ static int setup(struct demo *d)
 	d->bias_off = align64(d->w_off + d->w_max);
 	d->scale_off = align64(d->bias_off + 4ull * FFN);
 	d->c_off = align64(d->scale_off + sizeof(struct s4_requant) * FFN);
-	d->end = d->c_off + d->c_bytes;
+	d->ts_off = align64(d->c_off + d->c_bytes);
+	d->end = d->ts_off + 2 * sizeof(uint64_t);
 	ret = s4_bo_create(d->dev, d->end, S4_PLACEMENT_HOST, &d->stage);
 	if (!ret)
 		ret = s4_bo_map(d->stage, &map);
@@ -273,7 +287,7 @@ int main(int argc, char **argv)
 
 	ret = s4_cmdbuf_nop(d.cb);
 	if (!ret)
-		ret = time_job(&d, d.runs, &nop_ns);
+		ret = time_job(&d, d.runs, &nop_ns, NULL);
 	if (ret)
 		goto fail;
 	printf("per-job overhead (an empty job, submit -> wait): %.3f ms\n\n", nop_ns / 1e6);
@@ -298,10 +312,8 @@ int main(int argc, char **argv)
 		};
 		uint8_t *dense = malloc((size_t)FFN * HIDDEN);
 		uint64_t rng = 7, bad = 0, checked = 0;
-		uint32_t reps = REPS_PER_S * s;
-		double card_ns;
 		size_t w_bytes;
-		int64_t job_ns, reps_ns;
+		int64_t job_ns, card_ns;
 		char verdict[32];
 
 		/* The same dense matrix every time, pruned to s. */
@@ -320,24 +332,21 @@ int main(int argc, char **argv)
 		if (!ret)
 			ret = s4_cmdbuf_reset(d.cb);
 		if (!ret)
+			ret = s4_cmdbuf_timestamp(d.cb, s4_bo_addr(d.stage, d.ts_off));
+		if (!ret)
 			ret = s4_cmdbuf_gemm(d.cb, s4_bo_addr(d.dmem, d.c_off),
 					     s4_bo_addr(d.dmem, d.a_off),
 					     s4_bo_addr(d.dmem, d.w_off), &gd, &ep);
+		if (!ret)
+			ret = s4_cmdbuf_timestamp(d.cb, s4_bo_addr(d.stage, d.ts_off + 8));
 		if (!ret)	/* warm-up: first touch of the buffers, engine scratch */
 			ret = run_job(&d, NULL);
 		if (!ret)
-			ret = time_job(&d, d.runs, &job_ns);
-		for (uint32_t r = 1; r < reps && !ret; r++)
-			ret = s4_cmdbuf_gemm(d.cb, s4_bo_addr(d.dmem, d.c_off),
-					     s4_bo_addr(d.dmem, d.a_off),
-					     s4_bo_addr(d.dmem, d.w_off), &gd, &ep);
-		if (!ret)
-			ret = time_job(&d, d.runs, &reps_ns);
+			ret = time_job(&d, d.runs, &job_ns, &card_ns);
 		if (!ret)
 			ret = copy(&d, false, d.c_off, d.c_bytes);
 		if (ret)
 			goto fail;
-		card_ns = (double)(reps_ns - job_ns) / (reps - 1);
 		if (verify) {
 			bad = check(&d, s, &checked);
 			checked_total += checked;
@@ -351,17 +360,17 @@ int main(int argc, char **argv)
 			snprintf(verdict, sizeof(verdict), "skipped");
 		}
 		if (s == 1)
-			base_ns = card_ns;
+			base_ns = (double)card_ns;
 		printf("%8u %8u %6.2f MB %9.3f %10.3f %9.3f %7.2fx %7s\n", s, HIDDEN / s,
 		       w_bytes / 1e6, job_ns / 1e6, card_ns / 1e6, dense_ops / card_ns / 1e3,
-		       base_ns / card_ns, verdict);
+		       base_ns / (double)card_ns, verdict);
 		fflush(stdout);
 		if (bad)
 			ret = -EIO;
 	}
-	printf("\njob: submit -> wait of a job of one GEMM packet; card: time per GEMM on "
-	       "the card,\n(t(R) - t(1)) / (R - 1) over jobs of R = 4 s packets; medians of %u "
-	       "jobs.\n", d.runs);
+	printf("\njob: submit -> wait of a job of one GEMM packet; card: the GEMM's time "
+	       "between\ntimestamps the card stores before and after it; medians of %u jobs.\n",
+	       d.runs);
 	printf("eq. TOPS: 2*M*N*K (dense) operations per card time, whatever the sparsity.\n");
 	if (verify)
 		printf("check: %llu of %llu outputs against a CPU reference (tests/ref), "

@@ -19,20 +19,29 @@ int s4_cmdbuf_nop(struct s4_cmdbuf *cb)
 	return s4_cmdbuf_packet(cb, S4_OP_NOP, 0, sizeof(struct s4_pkt_hdr), &err) ? 0 : err;
 }
 
-static int fence(struct s4_cmdbuf *cb, uint16_t opcode, struct s4_addr addr, uint64_t value)
+/* The VA of the naturally aligned 64-bit word at @addr (fences, timestamps). */
+static int resolve_word(struct s4_cmdbuf *cb, struct s4_addr *addr, uint64_t *va)
 {
 	const uint64_t len = sizeof(uint64_t);
-	struct s4_pkt_fence *pkt;
-	uint64_t va;
 	int err;
 
 	if (!cb)
 		return -EINVAL;
-	err = s4_cmdbuf_resolve(cb, &addr, &len, 1, &va);
+	err = s4_cmdbuf_resolve(cb, addr, &len, 1, va);
 	if (err)
 		return err;
-	if (va % sizeof(uint64_t))
-		return -EINVAL;
+	return *va % sizeof(uint64_t) ? -EINVAL : 0;
+}
+
+static int fence(struct s4_cmdbuf *cb, uint16_t opcode, struct s4_addr addr, uint64_t value)
+{
+	struct s4_pkt_fence *pkt;
+	uint64_t va;
+	int err;
+
+	err = resolve_word(cb, &addr, &va);
+	if (err)
+		return err;
 	pkt = s4_cmdbuf_packet(cb, opcode, 0, sizeof(*pkt), &err);
 	if (!pkt)
 		return err;
@@ -50,6 +59,23 @@ int s4_cmdbuf_fence_write(struct s4_cmdbuf *cb, struct s4_addr addr, uint64_t va
 int s4_cmdbuf_fence_wait(struct s4_cmdbuf *cb, struct s4_addr addr, uint64_t value)
 {
 	return fence(cb, S4_OP_FENCE_WAIT, addr, value);
+}
+
+int s4_cmdbuf_timestamp(struct s4_cmdbuf *cb, struct s4_addr dst)
+{
+	struct s4_pkt_timestamp *pkt;
+	uint64_t va;
+	int err;
+
+	err = resolve_word(cb, &dst, &va);
+	if (err)
+		return err;
+	pkt = s4_cmdbuf_packet(cb, S4_OP_TIMESTAMP, 0, sizeof(*pkt), &err);
+	if (!pkt)
+		return err;
+	pkt->va = va;
+	s4_cmdbuf_commit(cb, &dst, 1);
+	return 0;
 }
 
 int s4_cmdbuf_copy(struct s4_cmdbuf *cb, struct s4_addr dst, struct s4_addr src,

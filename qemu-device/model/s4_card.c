@@ -68,7 +68,7 @@ static bool s4_card_config_valid(const struct s4_card_config *cfg,
 				 const struct s4_card_host *host)
 {
 	if (!cfg || !host || !host->irq || !host->dma_read || !host->dma_write ||
-	    !host->schedule || !cfg->mem)
+	    !host->schedule || !host->clock_ns || !cfg->mem)
 		return false;
 	if (cfg->mem_size < S4_MMU_PAGE_SIZE ||
 	    (cfg->mem_size & (cfg->mem_size - 1)))

@@ -22,6 +22,8 @@ struct s4_card;
  * @dma_write: write @len bytes of host memory at bus address @addr; 0 or -1
  * @schedule: ask the host to call s4_card_run() once, soon (@delay_ns 0) or
  *	after @delay_ns nanoseconds; a later request may replace a pending one
+ * @clock_ns: the card's clock in nanoseconds, monotonic (the clock @schedule
+ *	counts in); S4_OP_TIMESTAMP packets store it
  * @mem_sync: optional; report with s4_card_mem_written() the writes to device
  *	memory in [@off, @off + @len) made since the last report for those bytes
  *	by others than the card (CPU stores through the BAR). Called before the
@@ -35,6 +37,7 @@ struct s4_card_host {
 	int (*dma_read)(void *opaque, uint64_t addr, void *buf, size_t len);
 	int (*dma_write)(void *opaque, uint64_t addr, const void *buf, size_t len);
 	void (*schedule)(void *opaque, uint64_t delay_ns);
+	uint64_t (*clock_ns)(void *opaque);
 	void (*mem_sync)(void *opaque, uint64_t off, uint64_t len);
 };
 

@@ -50,8 +50,25 @@ static int s4_exec_fence(struct s4_job *job, const struct s4_pkt_hdr *hdr,
 	return cur >= p.value ? 0 : S4_PKT_WAIT;
 }
 
-static int s4_exec_control(struct s4_job *job, const struct s4_pkt_hdr *hdr,
-			   const uint8_t *pkt)
+static int s4_exec_timestamp(struct s4_card *card, struct s4_job *job,
+			     const struct s4_pkt_hdr *hdr, const uint8_t *pkt)
+{
+	struct s4_pkt_timestamp p;
+	uint64_t now;
+	int ret;
+
+	ret = s4_pkt_fixed(hdr, sizeof(p));
+	if (ret)
+		return ret;
+	memcpy(&p, pkt, sizeof(p));
+	if (p.va % sizeof(now))
+		return -S4_ERR_BAD_ARG;
+	now = card->host.clock_ns(card->host.opaque);
+	return s4_mmu_write(&job->mmu, p.va, &now, sizeof(now));
+}
+
+static int s4_exec_control(struct s4_card *card, struct s4_job *job,
+			   const struct s4_pkt_hdr *hdr, const uint8_t *pkt)
 {
 	switch (hdr->opcode) {
 	case S4_OP_NOP:
@@ -59,6 +76,8 @@ static int s4_exec_control(struct s4_job *job, const struct s4_pkt_hdr *hdr,
 	case S4_OP_FENCE_WRITE:
 	case S4_OP_FENCE_WAIT:
 		return s4_exec_fence(job, hdr, pkt);
+	case S4_OP_TIMESTAMP:
+		return s4_exec_timestamp(card, job, hdr, pkt);
 	}
 	return -S4_ERR_BAD_OPCODE;
 }
@@ -227,7 +246,7 @@ static int s4_exec_packet(struct s4_card *card, struct s4_job *job,
 {
 	switch (S4_OP_ENGINE(hdr->opcode)) {
 	case S4_PKT_ENGINE_CONTROL:
-		return s4_exec_control(job, hdr, pkt);
+		return s4_exec_control(card, job, hdr, pkt);
 	case S4_PKT_ENGINE_DMA:
 		return s4_exec_dma(card, job, hdr, pkt, budget);
 	}

@@ -149,6 +149,15 @@ static void fuzz_copy_in(struct fuzz_input *in, uint8_t *mem, uint32_t size)
 	in->left -= len;
 }
 
+/* The card's clock: any value will do, as long as it never goes back. */
+static uint64_t fuzz_clock_ns(void *opaque)
+{
+	static uint64_t now;
+
+	(void)opaque;
+	return now += 1000;
+}
+
 /* Device memory writes are reported as they happen (case 3), so nothing is left to sync. */
 static void fuzz_mem_sync(void *opaque, uint64_t off, uint64_t len)
 {
@@ -167,6 +176,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.dma_read = fuzz_dma_read,
 		.dma_write = fuzz_dma_write,
 		.schedule = fuzz_schedule,
+		.clock_ns = fuzz_clock_ns,
 		.mem_sync = fuzz_mem_sync,
 	};
 	struct s4_card_config cfg = { .mem_size = MEM_SIZE, .mem = h.mem };

@@ -4,6 +4,8 @@
  * argument checks, growth, reuse and resubmission.
  */
 #include <stdint.h>
+#include <string.h>
+#include <time.h>
 
 #include "kselftest_harness.h"
 #include "s4/s4.h"
@@ -51,7 +53,9 @@ TEST_F(cb, packets_have_their_documented_sizes)
 	ASSERT_EQ(0, s4_cmdbuf_copy(self->cb, s4_bo_addr(self->bo, 0),
 				    s4_bo_addr(self->bo, PAGE), 16));
 	ASSERT_EQ(0, s4_cmdbuf_fill(self->cb, s4_bo_addr(self->bo, 0), 16, 0));
-	EXPECT_EQ(8 + 24 + 24 + 32 + 32, s4_cmdbuf_size(self->cb));
+	ASSERT_EQ(0, s4_cmdbuf_timestamp(self->cb, s4_bo_addr(self->bo, 0)));
+	EXPECT_EQ(8 + 24 + 24 + 32 + 32 + sizeof(struct s4_pkt_timestamp),
+		  s4_cmdbuf_size(self->cb));
 	RUN_OK();
 }
 
@@ -71,11 +75,53 @@ TEST_F(cb, out_of_range_bo_address_is_erange_and_changes_nothing)
 	EXPECT_EQ(0, s4_cmdbuf_fence_write(self->cb, s4_bo_addr(self->bo, size - 8), 1));
 }
 
-TEST_F(cb, misaligned_fence_is_einval)
+TEST_F(cb, misaligned_fence_or_timestamp_is_einval)
 {
 	EXPECT_EQ(-EINVAL, s4_cmdbuf_fence_write(self->cb, s4_bo_addr(self->bo, 4), 1));
 	EXPECT_EQ(-EINVAL, s4_cmdbuf_fence_wait(self->cb, s4_va_addr(s4_bo_va(self->bo) + 1), 1));
+	EXPECT_EQ(-EINVAL, s4_cmdbuf_timestamp(self->cb, s4_bo_addr(self->bo, 12)));
+	EXPECT_EQ(-ERANGE, s4_cmdbuf_timestamp(self->cb, s4_bo_addr(self->bo,
+								  s4_bo_size(self->bo))));
 	EXPECT_EQ(0, s4_cmdbuf_size(self->cb));
+	EXPECT_EQ(0, s4_cmdbuf_bo_count(self->cb));
+}
+
+/*
+ * Timestamps around a DMA copy time it on the card: later than the one
+ * before, no longer than the whole job as the CPU sees it, and a later job's
+ * timestamps come later.
+ */
+TEST_F(cb, timestamps_time_the_packets_between_them)
+{
+	const uint64_t size = 8u << 20;
+	struct s4_bo *src, *dst;
+	uint64_t *ts = self->map, last = 0;
+	struct timespec a, b;
+	unsigned int round;
+	int64_t wall_ns;
+
+	ASSERT_EQ(0, s4_bo_create(self->dev, size, S4_PLACEMENT_DEVICE, &src));
+	ASSERT_EQ(0, s4_bo_create(self->dev, size, S4_PLACEMENT_DEVICE, &dst));
+	ASSERT_EQ(0, s4_cmdbuf_timestamp(self->cb, s4_bo_addr(self->bo, 0)));
+	ASSERT_EQ(0, s4_cmdbuf_copy(self->cb, s4_bo_addr(dst, 0), s4_bo_addr(src, 0), size));
+	ASSERT_EQ(0, s4_cmdbuf_timestamp(self->cb, s4_bo_addr(self->bo, 8)));
+	ASSERT_EQ(0, s4_cmdbuf_timestamp(self->cb, s4_bo_addr(self->bo, 16)));
+	for (round = 0; round < 3; round++) {
+		memset(ts, 0, 24);
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		RUN_OK();
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		wall_ns = (b.tv_sec - a.tv_sec) * 1000000000ll + (b.tv_nsec - a.tv_nsec);
+		EXPECT_LT(last, ts[0]) TH_LOG("round %u", round);
+		EXPECT_LT(ts[0], ts[1]) TH_LOG("round %u", round);
+		EXPECT_LE(ts[1], ts[2]) TH_LOG("round %u", round);
+		EXPECT_LT(ts[1] - ts[0], (uint64_t)wall_ns)
+			TH_LOG("round %u: copy %llu ns on the card, job %lld ns", round,
+			       (unsigned long long)(ts[1] - ts[0]), (long long)wall_ns);
+		last = ts[2];
+	}
+	s4_bo_free(src);
+	s4_bo_free(dst);
 }
 
 TEST_F(cb, fill_size_not_a_multiple_of_4_is_einval)

@@ -126,6 +126,7 @@ TEST(invalid_configs_are_refused)
 		.dma_read = fake_dma_read,
 		.dma_write = fake_dma_write,
 		.schedule = fake_schedule,
+		.clock_ns = fake_clock_ns,
 	};
 	struct s4_card_config bad[] = {
 		{ .mem_size = 0, .queues_per_ss = 1, .mem = mem },
@@ -156,6 +157,9 @@ TEST(invalid_configs_are_refused)
 	EXPECT_EQ(NULL, s4_card_new(&good, &partial));
 	partial = host;
 	partial.schedule = NULL;
+	EXPECT_EQ(NULL, s4_card_new(&good, &partial));
+	partial = host;
+	partial.clock_ns = NULL;
 	EXPECT_EQ(NULL, s4_card_new(&good, &partial));
 	card = s4_card_new(&good, &host);
 	EXPECT_NE(NULL, card);

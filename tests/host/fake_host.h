@@ -40,6 +40,7 @@ struct fake_host {
 	/* Device memory pages a test wrote as the CPU would, not yet reported. */
 	bool dev_dirty[FAKE_MEM_SIZE / S4_MMU_PAGE_SIZE];
 	unsigned int mem_syncs;	/* mem_sync() calls */
+	uint64_t now_ns;	/* the card's clock: set by the test */
 };
 
 static inline bool fake_in_host(uint64_t addr, size_t len)
@@ -105,6 +106,11 @@ static inline void fake_schedule(void *opaque, uint64_t delay_ns)
 		h->run_soon = true;
 }
 
+static inline uint64_t fake_clock_ns(void *opaque)
+{
+	return ((struct fake_host *)opaque)->now_ns;
+}
+
 /* @len pseudo-random bytes from @seed (a 32-bit LCG). */
 static inline void fake_fill_random(uint8_t *p, size_t len, uint32_t seed)
 {
@@ -150,6 +156,7 @@ static inline struct s4_card *fake_host_init(struct fake_host *h,
 		.dma_read = fake_dma_read,
 		.dma_write = fake_dma_write,
 		.schedule = fake_schedule,
+		.clock_ns = fake_clock_ns,
 		.mem_sync = fake_mem_sync,
 	};
 	struct s4_card_config cfg = {
@@ -402,6 +409,16 @@ static inline void fake_cmd_fence(struct fake_cmd *c, uint16_t op, uint64_t va,
 		.hdr = { .opcode = op, .len = sizeof(p) / S4_PKT_ALIGN },
 		.va = va,
 		.value = value,
+	};
+
+	fake_cmd_put(c, &p, sizeof(p));
+}
+
+static inline void fake_cmd_timestamp(struct fake_cmd *c, uint64_t va)
+{
+	struct s4_pkt_timestamp p = {
+		.hdr = { .opcode = S4_OP_TIMESTAMP, .len = sizeof(p) / S4_PKT_ALIGN },
+		.va = va,
 	};
 
 	fake_cmd_put(c, &p, sizeof(p));

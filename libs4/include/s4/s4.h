@@ -318,6 +318,14 @@ int s4_cmdbuf_fence_write(struct s4_cmdbuf *cb, struct s4_addr fence, uint64_t v
  */
 int s4_cmdbuf_fence_wait(struct s4_cmdbuf *cb, struct s4_addr fence, uint64_t value);
 
+/*
+ * S4_OP_TIMESTAMP: stores the card's clock (nanoseconds, monotonic, shared by
+ * all queues of the card) as a 64-bit word at @dst, which must be 8-byte
+ * aligned (-EINVAL otherwise), once every earlier packet of the job is done.
+ * The difference of two timestamps around packets is their time on the card.
+ */
+int s4_cmdbuf_timestamp(struct s4_cmdbuf *cb, struct s4_addr dst);
+
 /* S4_OP_DMA_COPY: copies @size bytes from @src to @dst (ranges must not overlap). */
 int s4_cmdbuf_copy(struct s4_cmdbuf *cb, struct s4_addr dst, struct s4_addr src,
 		   uint64_t size);

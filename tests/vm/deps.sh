@@ -54,7 +54,7 @@ PKGS=(
 	libdrm-dev libudev-dev libpciaccess-dev busybox-static
 	"linux-headers-$KVER"
 	ninja-build python3 python3-venv libglib2.0-dev libfdt-dev zlib1g-dev flex bison
-	dpkg-dev seabios qemu-system-data
+	dpkg-dev qemu-system-data
 	libopenblas-dev libdnnl-dev libclang-rt-14-dev
 )
 missing=()

@@ -55,6 +55,9 @@ extern unsigned int s4_job_timeout_ms;
  *	without reaching the card (s4_fence_signal_error())
  * @error_fence_seqno: seqno of the last of those fences; protected by their
  *	lock, s4_fence_error_lock in s4_job.c
+ * @cpu_writable_bos: device BOs that user space may write through BAR2
+ *	without the driver knowing (mapped writable, or exported): while there
+ *	are any, every job is flagged S4_JOB_CPU_WRITES
  */
 struct s4_device {
 	struct drm_device drm;
@@ -69,8 +72,9 @@ struct s4_device {
 	atomic64_t selftest_irqs;
 
 	struct s4_buddy mem;
-	struct mutex mem_lock; /* protects mem, mem_used */
+	struct mutex mem_lock; /* protects mem, mem_used, S4_REG_MEM_WRITTEN_* */
 	u64 mem_used;
+	atomic_t cpu_writable_bos;
 	struct ida ctx_ids;
 
 	struct s4_queue *queues[S4_MAX_QUEUES];

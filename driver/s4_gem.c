@@ -16,6 +16,7 @@
 #include <drm/s4_accel.h>
 
 #include "s4_gem.h"
+#include "s4_hw.h"
 #include "s4_prime.h"
 #include "s4_vm.h"
 
@@ -223,9 +224,24 @@ static void s4_dev_bo_free(struct drm_gem_object *obj)
 	s4_buddy_free_list(&sdev->mem, &bo->blocks, 0);
 	sdev->mem_used -= obj->size;
 	mutex_unlock(&sdev->mem_lock);
+	if (atomic_read(&bo->cpu_writable))
+		atomic_dec(&sdev->cpu_writable_bos);
 	drm_gem_object_release(obj);
 	mutex_destroy(&bo->maps_lock);
 	kfree(bo);
+}
+
+/**
+ * s4_dev_bo_mark_cpu_writable - user space may write @bo through BAR2
+ * @bo: a device BO, mapped writable or exported
+ *
+ * The card cannot see such writes: from now until @bo is freed, every job
+ * asks it to look for them (S4_JOB_CPU_WRITES).
+ */
+void s4_dev_bo_mark_cpu_writable(struct s4_bo *bo)
+{
+	if (!atomic_cmpxchg(&bo->cpu_writable, 0, 1))
+		atomic_inc(&to_s4_device(bo->base.base.dev)->cpu_writable_bos);
 }
 
 static int s4_dev_bo_mmap(struct drm_gem_object *obj, struct vm_area_struct *vma)
@@ -234,6 +250,10 @@ static int s4_dev_bo_mmap(struct drm_gem_object *obj, struct vm_area_struct *vma
 	struct s4_bo *bo = to_s4_bo(obj);
 	unsigned long pfn;
 
+	if (vma->vm_flags & VM_WRITE)
+		s4_dev_bo_mark_cpu_writable(bo);
+	else
+		vm_flags_clear(vma, VM_MAYWRITE);	/* it stays read-only */
 	vma->vm_pgoff -= drm_vma_node_start(&obj->vma_node);
 	vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_page_prot = pgprot_writecombine(vm_get_page_prot(vma->vm_flags));
@@ -256,6 +276,17 @@ static const struct drm_gem_object_funcs s4_dev_bo_funcs = {
 	.vm_ops = &s4_dev_bo_vm_ops,
 };
 
+/* Tell the card that the CPU wrote [@offset, @offset + @len) of its memory. */
+static void s4_dev_mem_written(struct s4_device *sdev, u64 offset, u32 len)
+{
+	wmb();	/* the write-combined stores before the report */
+	mutex_lock(&sdev->mem_lock);
+	s4_wr32(sdev, S4_REG_MEM_WRITTEN_LO, lower_32_bits(offset));
+	s4_wr32(sdev, S4_REG_MEM_WRITTEN_HI, upper_32_bits(offset));
+	s4_wr32(sdev, S4_REG_MEM_WRITTEN_LEN, len);
+	mutex_unlock(&sdev->mem_lock);
+}
+
 /* New device memory holds what its last owner left: clear it. */
 static int s4_dev_bo_clear(struct s4_device *sdev, u64 offset, u64 size)
 {
@@ -274,6 +305,7 @@ static int s4_dev_bo_clear(struct s4_device *sdev, u64 offset, u64 size)
 		}
 		memset_io(p, 0, chunk);
 		iounmap(p);
+		s4_dev_mem_written(sdev, offset + done, chunk);
 		cond_resched();
 	}
 	drm_dev_exit(idx);

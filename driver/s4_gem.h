@@ -21,6 +21,7 @@ struct s4_vm;
  * @blocks: device BOs: the buddy allocator blocks backing it
  * @maps_lock: protects @maps
  * @maps: struct s4_bo_map, one per address space the BO is mapped in
+ * @cpu_writable: device BOs: 1 once counted in s4_device.cpu_writable_bos
  */
 struct s4_bo {
 	struct drm_gem_shmem_object base;
@@ -29,6 +30,7 @@ struct s4_bo {
 	struct list_head blocks;
 	struct mutex maps_lock; /* protects maps */
 	struct list_head maps;
+	atomic_t cpu_writable;
 };
 
 static inline struct s4_bo *to_s4_bo(struct drm_gem_object *obj)
@@ -41,6 +43,7 @@ int s4_bo_va(struct s4_bo *bo, struct s4_vm *vm, u64 *va);
 struct s4_bo_map *s4_bo_map_get(struct s4_bo *bo, struct s4_vm *vm);
 void s4_bo_map_put(struct s4_bo_map *map);
 u64 s4_bo_map_va(const struct s4_bo_map *map);
+void s4_dev_bo_mark_cpu_writable(struct s4_bo *bo);
 void s4_gem_show_fdinfo(struct drm_printer *p, struct drm_file *file);
 
 int s4_ioctl_bo_create(struct drm_device *drm, void *data, struct drm_file *file);

@@ -79,6 +79,8 @@ struct dma_buf *s4_dev_bo_export(struct drm_gem_object *obj, int flags)
 		.resv = obj->resv,
 	};
 
+	/* Importers may write it, from the CPU or by peer DMA. */
+	s4_dev_bo_mark_cpu_writable(to_s4_bo(obj));
 	return drm_gem_dmabuf_export(obj->dev, &exp_info);
 }
 

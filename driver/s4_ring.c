@@ -120,6 +120,7 @@ struct dma_fence *s4_queue_push(struct s4_queue *q, struct s4_job *job,
 		.cmd_size = job->cmd_size,
 		.ctx_id = job->vm->id,
 		.pt_root = s4_vm_root(job->vm),
+		.flags = atomic_read(&sdev->cpu_writable_bos) ? S4_JOB_CPU_WRITES : 0,
 	};
 	list_add_tail(&f->link, &q->inflight);
 	dma_fence_get(&f->base);	/* the in-flight list's reference */

@@ -28,7 +28,7 @@
  *	S4_CMD_MAX_BYTES
  * @ctx_id: the address space the job runs in (reported on faults)
  * @pt_root: host DMA address of the address space's top page table
- * @flags: must be 0
+ * @flags: S4_JOB_* flags; other bits must be 0
  * @status: written by the card: enum s4_err
  * @err_offset: written by the card: byte offset of the failing packet
  * @err_addr: written by the card: the faulting device VA on S4_ERR_MMU_FAULT
@@ -48,6 +48,15 @@ struct s4_job_desc {
 	uint64_t reserved1;
 };
 S4_STATIC_ASSERT(sizeof(struct s4_job_desc) == 64, "s4_job_desc size");
+
+/*
+ * The job may read device memory that the CPU wrote through BAR2 without
+ * reporting it (a user mapping of a device buffer): before the card reuses
+ * what it derived from device memory in an earlier job (weight packings), it
+ * looks for such writes, which on the virtual card costs time. Without the
+ * flag it trusts that every CPU write was reported (S4_REG_MEM_WRITTEN_*).
+ */
+#define S4_JOB_CPU_WRITES	(1u << 0)
 
 #define S4_CMD_MAX_BYTES	(1u << 20)
 

@@ -87,6 +87,17 @@
 #define S4_REG_CNT_JOBS		0x0060	/* jobs finished, with or without error */
 #define S4_REG_CNT_END		0x0068
 
+/*
+ * CPU writes to device memory: the host reports the bytes it wrote through
+ * BAR2 (clearing a new buffer, say) by writing the offset, then the length,
+ * which commits the report. The card then drops what it derived from those
+ * bytes (weight packings). Writes by jobs need no report; writes by user
+ * mappings of device memory are covered by S4_JOB_CPU_WRITES (s4_queue.h).
+ */
+#define S4_REG_MEM_WRITTEN_LO	0x0070	/* WO: offset in device memory */
+#define S4_REG_MEM_WRITTEN_HI	0x0074	/* WO */
+#define S4_REG_MEM_WRITTEN_LEN	0x0078	/* WO: bytes; writing it commits */
+
 /* 0x0100-0x0fff: firmware boot and telemetry. */
 
 /*

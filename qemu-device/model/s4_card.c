@@ -138,6 +138,7 @@ void s4_card_reset(struct s4_card *card)
 	card->mgmt_irq_status = 0;
 	card->mgmt_irq_mask = 0;
 	card->selftest_ack = 0;
+	card->mem_written = 0;
 	s4_card_latch_error(card, S4_ERR_NONE, 0, 0);
 	card->cnt = (struct s4_counters){ 0 };
 	for (i = 0; i < card->nqueues; i++)
@@ -246,6 +247,22 @@ void s4_card_reg_write(struct s4_card *card, uint32_t off, uint32_t val)
 	case S4_REG_MGMT_IRQ_MASK:
 		card->mgmt_irq_mask = val & S4_MGMT_IRQ_ALL;
 		s4_card_mgmt_irq_update(card);
+		return;
+	case S4_REG_MEM_WRITTEN_LO:
+		card->mem_written = (card->mem_written & ~0xffffffffull) | val;
+		return;
+	case S4_REG_MEM_WRITTEN_HI:
+		card->mem_written = (card->mem_written & 0xffffffffull) | (uint64_t)val << 32;
+		return;
+	case S4_REG_MEM_WRITTEN_LEN:
+		if (card->mem_written > card->cfg.mem_size ||
+		    val > card->cfg.mem_size - card->mem_written) {
+			s4_card_guest_error(card, S4_ERR_BAD_VALUE, off,
+					    "s4: written range 0x%llx+0x%x past device memory",
+					    (unsigned long long)card->mem_written, val);
+			return;
+		}
+		s4_card_mem_written(card, card->mem_written, val);
 		return;
 	case S4_REG_SELFTEST:
 		card->cnt.doorbells++;

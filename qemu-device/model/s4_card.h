@@ -26,9 +26,10 @@ struct s4_card;
  *	counts in); S4_OP_TIMESTAMP packets store it
  * @mem_sync: optional; report with s4_card_mem_written() the writes to device
  *	memory in [@off, @off + @len) made since the last report for those bytes
- *	by others than the card (CPU stores through the BAR). Called before the
- *	card reuses what it derived from that memory in an earlier job (weight
- *	packings); without it, the card derives everything again in every job.
+ *	by others than the card (CPU stores through the BAR). Called, in jobs
+ *	flagged S4_JOB_CPU_WRITES, before the card reuses what it derived from
+ *	that memory in an earlier job (weight packings); without it, the card
+ *	derives everything again in every job.
  */
 struct s4_card_host {
 	void *opaque;

@@ -107,6 +107,7 @@ struct s4_card {
 	uint32_t err_code;
 	uint32_t err_info;
 	uint64_t err_addr;
+	uint64_t mem_written;	/* offset of a S4_REG_MEM_WRITTEN_* report */
 	struct s4_counters cnt;
 
 	unsigned int nqueues;

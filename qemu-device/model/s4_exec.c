@@ -212,7 +212,8 @@ static uint64_t s4_exec_stamp(void *opaque, const void *host, uint64_t len)
 
 	if (!card->host.mem_sync)
 		return 0;
-	card->host.mem_sync(card->host.opaque, off, len);
+	if (m->job->desc.flags & S4_JOB_CPU_WRITES)
+		card->host.mem_sync(card->host.opaque, off, len);
 	return s4_mem_stamps_get(&card->stamps, off, len);
 }
 

@@ -323,7 +323,7 @@ static int s4_queue_wait_entry(struct s4_card *card, struct s4_queue *q)
 
 static bool s4_desc_valid(const struct s4_job_desc *d)
 {
-	return !d->flags && !d->reserved0 && !d->reserved1 &&
+	return !(d->flags & ~S4_JOB_CPU_WRITES) && !d->reserved0 && !d->reserved1 &&
 	       d->cmd_size && d->cmd_size <= S4_CMD_MAX_BYTES &&
 	       !(d->cmd_size % S4_PKT_ALIGN) &&
 	       !(d->pt_root & ~S4_PTE_ADDR_MASK);

@@ -380,6 +380,65 @@ TEST_F(compute, gemm_follows_weights_the_cpu_rewrites)
 	free(acc);
 }
 
+/*
+ * A new device BO starts zeroed, by CPU stores the driver reports to the
+ * card: a GEMM on the zeroes of a new BO over memory whose old weights the
+ * card had packed must not reuse that packing. (The device allocator hands
+ * the freed memory out again: the new BO lies where the old one did.)
+ */
+TEST_F(compute, gemm_sees_a_new_buffers_zeroes)
+{
+	enum { M = 32, N = 128, K = 512 };
+	struct arena *ar = &self->ar;
+	const struct s4_gemm_desc d = { .dtype = S4_DT_INT8, .sparsity = 1, .m = M, .n = N,
+					.k = K, .batch = 1, .lda = K };
+	const struct s4_tensor_desc td = { .n = N, .k = K, .sparsity = 1, .dtype = S4_DT_INT8 };
+	double *acc = malloc(sizeof(double) * M * N);
+	uint64_t a_off, w_off, c_off;
+	size_t w_bytes;
+	struct epi e;
+	int round, bad;
+
+	ASSERT_NE(NULL, acc);
+	ASSERT_EQ(0, s4_tensor_packed_size(&td, &w_bytes));
+	ar->used = 0;
+	a_off = put(ar, M * K);
+	fill_i8(ar, a_off, M * K);
+	w_off = make_weights(ar, S4_DT_INT8, N, K, 1);
+	make_epilogue(ar, S4_DT_INT8, N, K, true, S4_ACT_NONE, &e);
+	c_off = put(ar, M * N);
+	for (round = 0; round < 2; round++) {
+		if (round == 1) {	/* a new BO: everything but W staged again */
+			s4_bo_free(ar->dbo);
+			ASSERT_EQ(0, s4_bo_create(ar->dev, ARENA_BYTES, S4_PLACEMENT_DEVICE,
+						  &ar->dbo));
+			/* (the epilogue's addresses named the old BO) */
+			make_epilogue(ar, S4_DT_INT8, N, K, true, S4_ACT_NONE, &e);
+			ASSERT_EQ(0, copy_job(ar, dev_at(ar, 0), s4_bo_addr(ar->host, 0), w_off));
+			ASSERT_EQ(0, copy_job(ar, dev_at(ar, w_off + w_bytes),
+					      s4_bo_addr(ar->host, w_off + w_bytes),
+					      ar->used - w_off - w_bytes));
+			memset(ar->h + w_off, 0, w_bytes);
+		} else {
+			ASSERT_EQ(0, upload(ar));
+		}
+		ASSERT_EQ(0, s4_cmdbuf_gemm(ar->cb, dev_at(ar, c_off), dev_at(ar, a_off),
+					    dev_at(ar, w_off), &d, &e.desc));
+		ASSERT_EQ(0, compute(ar));
+		ASSERT_EQ(0, s4_cmdbuf_gemm(ar->cb, dev_at(ar, c_off), dev_at(ar, a_off),
+					    dev_at(ar, w_off), &d, &e.desc));
+		ASSERT_EQ(0, compute(ar));	/* a second job: reuse, if any */
+		ASSERT_EQ(0, download(ar, c_off, M * N));
+		s4_ref_gemm(S4_DT_INT8, 1, M, N, K, ar->h + a_off, K, ar->h + w_off, acc, NULL);
+		bad = 0;
+		for (size_t i = 0; i < (size_t)M * N && bad < 5; i++)
+			bad += check(S4_DT_INT8, &e, (uint32_t)(i % N), acc[i], 0, NULL,
+				     ar->h + c_off, i);
+		EXPECT_EQ(0, bad) TH_LOG("round %d", round);
+	}
+	free(acc);
+}
+
 /* INT8 x sparse INT8 + bias, per-channel requantize, ReLU; bit-exact. */
 TEST_F(compute, gemm_int8_bias_requant_relu_all_sparsities)
 {

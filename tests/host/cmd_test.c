@@ -56,7 +56,7 @@ static void break_desc(struct s4_job_desc *d, unsigned int kind)
 {
 	switch (kind) {
 	case 0:
-		d->flags = 1;
+		d->flags = S4_JOB_CPU_WRITES << 1;	/* no such flag */
 		break;
 	case 1:
 		d->reserved0 = 1;

@@ -41,6 +41,7 @@ struct fake_host {
 	bool dev_dirty[FAKE_MEM_SIZE / S4_MMU_PAGE_SIZE];
 	unsigned int mem_syncs;	/* mem_sync() calls */
 	uint64_t now_ns;	/* the card's clock: set by the test */
+	uint32_t job_flags;	/* s4_job_desc.flags of the jobs fake_submit() makes */
 };
 
 static inline bool fake_in_host(uint64_t addr, size_t len)
@@ -333,6 +334,7 @@ static inline struct s4_job_desc *fake_queue_add(struct fake_host *h,
 
 	memset(d, 0, sizeof(*d));
 	d->seqno = ++fq->seqno;
+	d->flags = h->job_flags;
 	d->cmd_va = cmd_va;
 	d->cmd_size = cmd_size;
 	d->pt_root = root;

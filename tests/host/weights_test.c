@@ -2,8 +2,9 @@
 /*
  * The card keeps its engine's packing of weights across jobs only while
  * nothing writes them: DMA packets, compute packets writing over them, CPU
- * stores the host reports (mem_sync), and a reset all make the next job
- * pack them anew, and its results follow the new weights.
+ * stores reported through S4_REG_MEM_WRITTEN_* or, in jobs flagged
+ * S4_JOB_CPU_WRITES, found by the host (mem_sync), and a reset all make the
+ * next job pack them anew, and its results follow the new weights.
  */
 #include "kselftest_harness.h"
 #include "fake_host.h"
@@ -172,12 +173,13 @@ TEST_F(weights, reused_until_a_compute_packet_writes_them)
 	EXPECT_TRUE(reused);
 }
 
-TEST_F(weights, reused_until_the_host_reports_cpu_writes)
+TEST_F(weights, reused_until_the_host_finds_cpu_writes_in_flagged_jobs)
 {
 	struct fake_host *h = &self->host;
 	unsigned int syncs;
 	bool reused;
 
+	h->job_flags = S4_JOB_CPU_WRITES;
 	ASSERT_TRUE(run_gemm_job(_metadata, self, &reused));
 	syncs = h->mem_syncs;
 	ASSERT_TRUE(run_gemm_job(_metadata, self, &reused));
@@ -192,6 +194,46 @@ TEST_F(weights, reused_until_the_host_reports_cpu_writes)
 	fake_dev_written(h, A_OFF, M * K);
 	ASSERT_TRUE(run_gemm_job(_metadata, self, &reused));
 	EXPECT_TRUE(reused);
+}
+
+/* Unflagged jobs cost no search for CPU writes: they trust the reports. */
+TEST_F(weights, unflagged_jobs_do_not_ask_the_host)
+{
+	struct fake_host *h = &self->host;
+	bool reused;
+
+	ASSERT_TRUE(run_gemm_job(_metadata, self, &reused));
+	ASSERT_TRUE(run_gemm_job(_metadata, self, &reused));
+	EXPECT_TRUE(reused);
+	EXPECT_EQ(0, h->mem_syncs);
+}
+
+static void report_written(struct fake_host *h, uint64_t off, uint32_t len)
+{
+	s4_card_reg_write(h->card, S4_REG_MEM_WRITTEN_LO, (uint32_t)off);
+	s4_card_reg_write(h->card, S4_REG_MEM_WRITTEN_HI, (uint32_t)(off >> 32));
+	s4_card_reg_write(h->card, S4_REG_MEM_WRITTEN_LEN, len);
+}
+
+TEST_F(weights, reused_until_a_register_reports_cpu_writes)
+{
+	struct fake_host *h = &self->host;
+	bool reused;
+
+	ASSERT_TRUE(run_gemm_job(_metadata, self, &reused));
+	/* Another range, then a range past device memory: nothing dropped. */
+	report_written(h, A_OFF, M * K);
+	report_written(h, FAKE_MEM_SIZE - 4096, 4097);
+	EXPECT_EQ(1, h->guest_errors);
+	EXPECT_EQ(S4_ERR_BAD_VALUE, s4_card_reg_read(h->card, S4_REG_ERR_CODE));
+	ASSERT_TRUE(run_gemm_job(_metadata, self, &reused));
+	EXPECT_TRUE(reused);
+	/* One byte of W is enough; nobody was asked. */
+	new_weights(self, h->dev_mem + W_OFF);
+	report_written(h, W_OFF + self->w_bytes - 1, 1);
+	ASSERT_TRUE(run_gemm_job(_metadata, self, &reused));
+	EXPECT_FALSE(reused);
+	EXPECT_EQ(0, h->mem_syncs);
 }
 
 TEST_F(weights, never_reused_when_the_host_cannot_report_writes)

@@ -249,10 +249,8 @@ void s4_card_reg_write(struct s4_card *card, uint32_t off, uint32_t val)
 		s4_card_mgmt_irq_update(card);
 		return;
 	case S4_REG_MEM_WRITTEN_LO:
-		card->mem_written = (card->mem_written & ~0xffffffffull) | val;
-		return;
 	case S4_REG_MEM_WRITTEN_HI:
-		card->mem_written = (card->mem_written & 0xffffffffull) | (uint64_t)val << 32;
+		s4_reg_half(&card->mem_written, off == S4_REG_MEM_WRITTEN_HI, val);
 		return;
 	case S4_REG_MEM_WRITTEN_LEN:
 		if (card->mem_written > card->cfg.mem_size ||

@@ -118,6 +118,12 @@ struct s4_card {
 	uint8_t bounce[S4_BOUNCE_SIZE];
 };
 
+/* Write @val into the low or, if @hi, the high half of the 64-bit register @r. */
+static inline void s4_reg_half(uint64_t *r, bool hi, uint32_t val)
+{
+	*r = hi ? (*r & 0xffffffffull) | (uint64_t)val << 32 : (*r & ~0xffffffffull) | val;
+}
+
 /* s4_card.c */
 void s4_card_guest_error(struct s4_card *card, enum s4_err code, uint32_t info,
 			 const char *fmt, ...)

@@ -29,6 +29,25 @@ static int s4_pkt_fixed(const struct s4_pkt_hdr *hdr, size_t size)
 	return 0;
 }
 
+/*
+ * Copy the fixed-size packet of @size bytes whose first field after the
+ * header is the VA of a 64-bit word (fences, timestamps) to @p; the VA must
+ * be naturally aligned.
+ */
+static int s4_pkt_word(const struct s4_pkt_hdr *hdr, const uint8_t *pkt, void *p,
+		       size_t size)
+{
+	uint64_t va;
+	int ret;
+
+	ret = s4_pkt_fixed(hdr, size);
+	if (ret)
+		return ret;
+	memcpy(p, pkt, size);
+	memcpy(&va, pkt + sizeof(*hdr), sizeof(va));
+	return va % sizeof(uint64_t) ? -S4_ERR_BAD_ARG : 0;
+}
+
 static int s4_exec_fence(struct s4_job *job, const struct s4_pkt_hdr *hdr,
 			 const uint8_t *pkt)
 {
@@ -36,12 +55,9 @@ static int s4_exec_fence(struct s4_job *job, const struct s4_pkt_hdr *hdr,
 	uint64_t cur;
 	int ret;
 
-	ret = s4_pkt_fixed(hdr, sizeof(p));
+	ret = s4_pkt_word(hdr, pkt, &p, sizeof(p));
 	if (ret)
 		return ret;
-	memcpy(&p, pkt, sizeof(p));
-	if (p.va % sizeof(p.value))
-		return -S4_ERR_BAD_ARG;
 	if (hdr->opcode == S4_OP_FENCE_WRITE)
 		return s4_mmu_write(&job->mmu, p.va, &p.value, sizeof(p.value));
 	ret = s4_mmu_read(&job->mmu, p.va, &cur, sizeof(cur));
@@ -57,12 +73,9 @@ static int s4_exec_timestamp(struct s4_card *card, struct s4_job *job,
 	uint64_t now;
 	int ret;
 
-	ret = s4_pkt_fixed(hdr, sizeof(p));
+	ret = s4_pkt_word(hdr, pkt, &p, sizeof(p));
 	if (ret)
 		return ret;
-	memcpy(&p, pkt, sizeof(p));
-	if (p.va % sizeof(now))
-		return -S4_ERR_BAD_ARG;
 	now = card->host.clock_ns(card->host.opaque);
 	return s4_mmu_write(&job->mmu, p.va, &now, sizeof(now));
 }

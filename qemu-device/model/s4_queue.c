@@ -225,19 +225,15 @@ static void s4_queue_set_addr(struct s4_card *card, struct s4_queue *q,
 	}
 	switch (reg) {
 	case S4_Q_RING_LO:
-		q->ring = (q->ring & ~0xffffffffull) | val;
-		break;
 	case S4_Q_RING_HI:
-		q->ring = (q->ring & 0xffffffffull) | (uint64_t)val << 32;
+		s4_reg_half(&q->ring, reg == S4_Q_RING_HI, val);
 		break;
 	case S4_Q_RING_SIZE:
 		q->ring_size = val;
 		break;
 	case S4_Q_SHARED_LO:
-		q->shared = (q->shared & ~0xffffffffull) | val;
-		break;
 	case S4_Q_SHARED_HI:
-		q->shared = (q->shared & 0xffffffffull) | (uint64_t)val << 32;
+		s4_reg_half(&q->shared, reg == S4_Q_SHARED_HI, val);
 		break;
 	}
 }

@@ -324,6 +324,65 @@ static int gemm_case(struct arena *ar, const struct gemm_case *c, uint32_t s)
 
 static const uint32_t sparsities[] = { 1, 2, 4, 8, 16, 32 };
 
+/* An INT8 s = 1 GEMM of 32 x 128 x 512 for the weight-reuse tests. */
+struct wgemm {
+	struct s4_gemm_desc d;
+	struct s4_tensor_desc td;
+	struct epi e;
+	uint64_t a_off, w_off, c_off;
+	size_t w_bytes;
+};
+
+/* Stages A, W, the epilogue and room for C in the (emptied) arena. */
+static int wgemm_setup(struct arena *ar, struct wgemm *g)
+{
+	enum { M = 32, N = 128, K = 512 };
+
+	*g = (struct wgemm){
+		.d = { .dtype = S4_DT_INT8, .sparsity = 1, .m = M, .n = N, .k = K, .batch = 1,
+		       .lda = K },
+		.td = { .n = N, .k = K, .sparsity = 1, .dtype = S4_DT_INT8 },
+	};
+	ar->used = 0;
+	g->a_off = put(ar, M * K);
+	fill_i8(ar, g->a_off, M * K);
+	g->w_off = make_weights(ar, S4_DT_INT8, N, K, 1);
+	make_epilogue(ar, S4_DT_INT8, N, K, true, S4_ACT_NONE, &g->e);
+	g->c_off = put(ar, M * N);
+	return s4_tensor_packed_size(&g->td, &g->w_bytes);
+}
+
+/*
+ * Runs the GEMM @jobs times (a later job may reuse the first one's weight
+ * packing), and checks C against the reference for the weights staged in
+ * the arena. Returns mismatches, at most 5, or -1 if a job fails.
+ */
+static int wgemm_bad(struct arena *ar, const struct wgemm *g, int jobs)
+{
+	const struct s4_gemm_desc *d = &g->d;
+	double *acc = malloc(sizeof(double) * d->m * d->n);
+	int bad = 0;
+
+	if (!acc)
+		return -1;
+	for (int j = 0; j < jobs; j++)
+		if (s4_cmdbuf_gemm(ar->cb, dev_at(ar, g->c_off), dev_at(ar, g->a_off),
+				   dev_at(ar, g->w_off), d, &g->e.desc) || compute(ar))
+			goto fail;
+	if (download(ar, g->c_off, (uint64_t)d->m * d->n))
+		goto fail;
+	s4_ref_gemm(S4_DT_INT8, 1, d->m, d->n, d->k, ar->h + g->a_off, d->k, ar->h + g->w_off,
+		    acc, NULL);
+	for (size_t i = 0; i < (size_t)d->m * d->n && bad < 5; i++)
+		bad += check(S4_DT_INT8, &g->e, (uint32_t)(i % d->n), acc[i], 0, NULL,
+			     ar->h + g->c_off, i);
+	free(acc);
+	return bad;
+fail:
+	free(acc);
+	return -1;
+}
+
 /*
  * The card keeps its packing of a GEMM's weights between jobs while nothing
  * writes them. Stores of the CPU through a mapping of the device BO reach
@@ -332,52 +391,29 @@ static const uint32_t sparsities[] = { 1, 2, 4, 8, 16, 32 };
  */
 TEST_F(compute, gemm_follows_weights_the_cpu_rewrites)
 {
-	enum { M = 32, N = 128, K = 512 };
 	struct arena *ar = &self->ar;
-	const struct s4_gemm_desc d = { .dtype = S4_DT_INT8, .sparsity = 1, .m = M, .n = N,
-					.k = K, .batch = 1, .lda = K };
-	const struct s4_tensor_desc td = { .n = N, .k = K, .sparsity = 1, .dtype = S4_DT_INT8 };
-	double *acc = malloc(sizeof(double) * M * N);
-	uint64_t a_off, w_off, c_off, dense_off;
+	uint64_t dense_off;
+	struct wgemm g;
 	uint8_t *dmap;
-	size_t w_bytes;
-	struct epi e;
-	int round, bad;
+	int round;
 
-	ASSERT_NE(NULL, acc);
-	ASSERT_EQ(0, s4_tensor_packed_size(&td, &w_bytes));
-	ar->used = 0;
-	a_off = put(ar, M * K);
-	fill_i8(ar, a_off, M * K);
-	w_off = make_weights(ar, S4_DT_INT8, N, K, 1);
-	dense_off = put(ar, N * K);
-	make_epilogue(ar, S4_DT_INT8, N, K, true, S4_ACT_NONE, &e);
-	c_off = put(ar, M * N);
+	ASSERT_EQ(0, wgemm_setup(ar, &g));
+	dense_off = put(ar, (uint64_t)g.d.n * g.d.k);
 	ASSERT_EQ(0, upload(ar));
 	ASSERT_EQ(0, s4_bo_map(ar->dbo, (void **)&dmap));
 	for (round = 0; round < 5; round++) {
 		if (round == 2) {	/* all new weights */
-			fill_i8(ar, dense_off, N * K);
-			ASSERT_EQ(0, s4_tensor_prune(&td, ar->h + dense_off, K, ar->h + w_off,
-						     w_bytes));
-			memcpy(dmap + w_off, ar->h + w_off, w_bytes);
+			fill_i8(ar, dense_off, (uint64_t)g.d.n * g.d.k);
+			ASSERT_EQ(0, s4_tensor_prune(&g.td, ar->h + dense_off, g.d.k,
+						     ar->h + g.w_off, g.w_bytes));
+			memcpy(dmap + g.w_off, ar->h + g.w_off, g.w_bytes);
 		}
 		if (round == 4) {	/* one weight of channel 0, by far */
-			ar->h[w_off + 3] = (uint8_t)((int8_t)ar->h[w_off + 3] < 0 ? 127 : -127);
-			dmap[w_off + 3] = ar->h[w_off + 3];
+			ar->h[g.w_off + 3] = (uint8_t)((int8_t)ar->h[g.w_off + 3] < 0 ? 127 : -127);
+			dmap[g.w_off + 3] = ar->h[g.w_off + 3];
 		}
-		ASSERT_EQ(0, s4_cmdbuf_gemm(ar->cb, dev_at(ar, c_off), dev_at(ar, a_off),
-					    dev_at(ar, w_off), &d, &e.desc));
-		ASSERT_EQ(0, compute(ar));
-		ASSERT_EQ(0, download(ar, c_off, M * N));
-		s4_ref_gemm(S4_DT_INT8, 1, M, N, K, ar->h + a_off, K, ar->h + w_off, acc, NULL);
-		bad = 0;
-		for (size_t i = 0; i < (size_t)M * N && bad < 5; i++)
-			bad += check(S4_DT_INT8, &e, (uint32_t)(i % N), acc[i], 0, NULL,
-				     ar->h + c_off, i);
-		EXPECT_EQ(0, bad) TH_LOG("round %d", round);
+		EXPECT_EQ(0, wgemm_bad(ar, &g, 1)) TH_LOG("round %d", round);
 	}
-	free(acc);
 }
 
 /*
@@ -388,55 +424,31 @@ TEST_F(compute, gemm_follows_weights_the_cpu_rewrites)
  */
 TEST_F(compute, gemm_sees_a_new_buffers_zeroes)
 {
-	enum { M = 32, N = 128, K = 512 };
 	struct arena *ar = &self->ar;
-	const struct s4_gemm_desc d = { .dtype = S4_DT_INT8, .sparsity = 1, .m = M, .n = N,
-					.k = K, .batch = 1, .lda = K };
-	const struct s4_tensor_desc td = { .n = N, .k = K, .sparsity = 1, .dtype = S4_DT_INT8 };
-	double *acc = malloc(sizeof(double) * M * N);
-	uint64_t a_off, w_off, c_off;
-	size_t w_bytes;
-	struct epi e;
-	int round, bad;
+	struct wgemm g;
+	uint64_t w_end;
+	int round;
 
-	ASSERT_NE(NULL, acc);
-	ASSERT_EQ(0, s4_tensor_packed_size(&td, &w_bytes));
-	ar->used = 0;
-	a_off = put(ar, M * K);
-	fill_i8(ar, a_off, M * K);
-	w_off = make_weights(ar, S4_DT_INT8, N, K, 1);
-	make_epilogue(ar, S4_DT_INT8, N, K, true, S4_ACT_NONE, &e);
-	c_off = put(ar, M * N);
+	ASSERT_EQ(0, wgemm_setup(ar, &g));
+	w_end = g.w_off + g.w_bytes;
 	for (round = 0; round < 2; round++) {
 		if (round == 1) {	/* a new BO: everything but W staged again */
 			s4_bo_free(ar->dbo);
 			ASSERT_EQ(0, s4_bo_create(ar->dev, ARENA_BYTES, S4_PLACEMENT_DEVICE,
 						  &ar->dbo));
 			/* (the epilogue's addresses named the old BO) */
-			make_epilogue(ar, S4_DT_INT8, N, K, true, S4_ACT_NONE, &e);
-			ASSERT_EQ(0, copy_job(ar, dev_at(ar, 0), s4_bo_addr(ar->host, 0), w_off));
-			ASSERT_EQ(0, copy_job(ar, dev_at(ar, w_off + w_bytes),
-					      s4_bo_addr(ar->host, w_off + w_bytes),
-					      ar->used - w_off - w_bytes));
-			memset(ar->h + w_off, 0, w_bytes);
+			make_epilogue(ar, S4_DT_INT8, g.d.n, g.d.k, true, S4_ACT_NONE, &g.e);
+			ASSERT_EQ(0, copy_job(ar, dev_at(ar, 0), s4_bo_addr(ar->host, 0),
+					      g.w_off));
+			ASSERT_EQ(0, copy_job(ar, dev_at(ar, w_end), s4_bo_addr(ar->host, w_end),
+					      ar->used - w_end));
+			memset(ar->h + g.w_off, 0, g.w_bytes);
 		} else {
 			ASSERT_EQ(0, upload(ar));
 		}
-		ASSERT_EQ(0, s4_cmdbuf_gemm(ar->cb, dev_at(ar, c_off), dev_at(ar, a_off),
-					    dev_at(ar, w_off), &d, &e.desc));
-		ASSERT_EQ(0, compute(ar));
-		ASSERT_EQ(0, s4_cmdbuf_gemm(ar->cb, dev_at(ar, c_off), dev_at(ar, a_off),
-					    dev_at(ar, w_off), &d, &e.desc));
-		ASSERT_EQ(0, compute(ar));	/* a second job: reuse, if any */
-		ASSERT_EQ(0, download(ar, c_off, M * N));
-		s4_ref_gemm(S4_DT_INT8, 1, M, N, K, ar->h + a_off, K, ar->h + w_off, acc, NULL);
-		bad = 0;
-		for (size_t i = 0; i < (size_t)M * N && bad < 5; i++)
-			bad += check(S4_DT_INT8, &e, (uint32_t)(i % N), acc[i], 0, NULL,
-				     ar->h + c_off, i);
-		EXPECT_EQ(0, bad) TH_LOG("round %d", round);
+		/* two jobs: the second reuses the first one's packing, if any */
+		EXPECT_EQ(0, wgemm_bad(ar, &g, 2)) TH_LOG("round %d", round);
 	}
-	free(acc);
 }
 
 /* INT8 x sparse INT8 + bias, per-channel requantize, ReLU; bit-exact. */

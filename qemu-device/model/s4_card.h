@@ -28,8 +28,9 @@ struct s4_card;
  *	memory in [@off, @off + @len) made since the last report for those bytes
  *	by others than the card (CPU stores through the BAR). Called, in jobs
  *	flagged S4_JOB_CPU_WRITES, before the card reuses what it derived from
- *	that memory in an earlier job (weight packings); without it, the card
- *	derives everything again in every job.
+ *	that memory in an earlier job (weight packings); without it, flagged
+ *	jobs derive everything again. Unflagged jobs trust the writes reported
+ *	through S4_REG_MEM_WRITTEN_* and need no mem_sync.
  */
 struct s4_card_host {
 	void *opaque;

@@ -223,10 +223,11 @@ static uint64_t s4_exec_stamp(void *opaque, const void *host, uint64_t len)
 	struct s4_card *card = m->card;
 	uint64_t off = (uint64_t)((const uint8_t *)host - card->cfg.mem);
 
-	if (!card->host.mem_sync)
-		return 0;
-	if (m->job->desc.flags & S4_JOB_CPU_WRITES)
+	if (m->job->desc.flags & S4_JOB_CPU_WRITES) {
+		if (!card->host.mem_sync)
+			return 0;	/* unreported CPU writes cannot be found */
 		card->host.mem_sync(card->host.opaque, off, len);
+	}
 	return s4_mem_stamps_get(&card->stamps, off, len);
 }
 

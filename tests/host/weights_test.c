@@ -236,16 +236,23 @@ TEST_F(weights, reused_until_a_register_reports_cpu_writes)
 	EXPECT_EQ(0, h->mem_syncs);
 }
 
-TEST_F(weights, never_reused_when_the_host_cannot_report_writes)
+/* Without mem_sync, flagged jobs cannot find CPU writes: they never reuse. */
+TEST_F(weights, flagged_jobs_never_reuse_when_the_host_cannot_find_writes)
 {
 	bool reused;
 	int i;
 
 	self->host.card->host.mem_sync = NULL;
+	self->host.job_flags = S4_JOB_CPU_WRITES;
 	for (i = 0; i < 3; i++) {
 		ASSERT_TRUE(run_gemm_job(_metadata, self, &reused));
 		EXPECT_FALSE(reused);
 	}
+	/* Unflagged jobs trust the reports, and need no mem_sync. */
+	self->host.job_flags = 0;
+	ASSERT_TRUE(run_gemm_job(_metadata, self, &reused));
+	ASSERT_TRUE(run_gemm_job(_metadata, self, &reused));
+	EXPECT_TRUE(reused);
 }
 
 TEST_F(weights, not_reused_after_a_reset)

@@ -146,6 +146,7 @@ static int prepare_channel(const struct spu_ctx *c, uint32_t n, const struct spu
 			   struct spu_chan *ch, uint32_t lane)
 {
 	const struct spu_problem *pb = c->pb;
+	struct s4_requant rq;
 
 	if (st->index_bits & 0xe0e0e0e0u)	/* some index >= 32 */
 		return -1;
@@ -157,9 +158,13 @@ static int prepare_channel(const struct spu_ctx *c, uint32_t n, const struct spu
 	/* INT8: u8 activations (a + 128) add 128 * sum(w); take it back. */
 	ch->add[lane] = (int32_t)((pb->ep.bias ? (uint32_t)((const int32_t *)pb->ep.bias)[n] : 0u) -
 				  128u * st->sum);
-	ch->mult[lane] = ((const struct s4_requant *)pb->ep.scale)[n].mult;
-	ch->shift[lane] = ((const struct s4_requant *)pb->ep.scale)[n].shift;
-	return ch->shift[lane] <= S4_REQUANT_SHIFT_MAX ? 0 : -1;
+	rq = ((const struct s4_requant *)pb->ep.scale)[n];
+	if (rq.shift > S4_REQUANT_SHIFT_MAX)
+		return -1;
+	ch->mult SPU_Q(lane) = rq.mult;
+	ch->shift SPU_Q(lane) = rq.shift;
+	ch->round SPU_Q(lane) = rq.shift ? (int64_t)1 << (rq.shift - 1) : 0;
+	return 0;
 }
 
 /*

@@ -82,11 +82,19 @@ typedef void (*spu_kern_bf16_fn)(const uint8_t *a, size_t a_ld,
 				 const struct spu_panel *p,
 				 float acc[][SPU_LANES]);
 
-/* Per-channel epilogue parameters of one lane group, prepared per job. */
+/* Lane l of the 64-bit requant parameters: even and odd lanes apart. */
+#define SPU_Q(l)	[(l) % 2][(l) / 2]
+
+/*
+ * Per-channel epilogue parameters of one lane group, prepared per job.
+ * INT8 requant in 64-bit lanes, lane l at SPU_Q(l), so that the vector
+ * epilogues multiply even and odd lanes without preparing them.
+ */
 struct spu_chan {
 	int32_t add[SPU_LANES];		/* INT8: bias - 128 * sum(w), mod 2^32 */
-	int32_t mult[SPU_LANES];	/* INT8: requant multiplier */
-	uint32_t shift[SPU_LANES];	/* INT8: requant shift, <= 62 */
+	int64_t mult[2][SPU_LANES / 2];	/* INT8: requant multiplier */
+	int64_t shift[2][SPU_LANES / 2];	/* INT8: requant shift, <= 62 */
+	int64_t round[2][SPU_LANES / 2];	/* INT8: 2^(shift - 1), 0 if shift is 0 */
 	float scale[SPU_LANES];		/* BF16: 1 if absent */
 	float bias[SPU_LANES];		/* BF16: 0 if absent */
 };

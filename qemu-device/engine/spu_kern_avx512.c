@@ -88,7 +88,8 @@ DEFINE_KERNEL(avx512_i8_w128_g3, 2, 3)
 /*
  * Dense panels need no gather: step q of a window covers the same k of
  * every lane, so each row's group is one broadcast. MAC(acc, a, wt) with a
- * the broadcast 4 bytes of A. NG lane groups (panels p->pair_stride bytes
+ * the broadcast 4 bytes of A. A window's steps take its 64 bytes of A in
+ * order, 4 bytes each, so a call's steps walk each row of A contiguously. NG lane groups (panels p->pair_stride bytes
  * apart) per call: SPU_ROWS x NG accumulators.
  */
 #define DEFINE_DENSE_KERNEL(name, acc_t, vec_t, ZERO, LOAD, STORE, BCAST, MAC, grp_bytes, NG) \
@@ -99,28 +100,25 @@ static void name(const uint8_t *a, size_t a_ld, const struct spu_panel *p,	\
 	vec_t sum[NG][SPU_ROWS];						\
 	const uint8_t *step = p->steps, *ar[SPU_ROWS];				\
 	size_t pair = p->pair_stride;						\
-	uint32_t w, q, r, gi;							\
+	size_t q, nsteps = (size_t)p->nwin * p->nstep;				\
+	uint32_t r, gi;								\
 										\
 	FOR_ROWS(r) {								\
 		ar[r] = a + r * a_ld;						\
 		_Pragma("GCC unroll 3") for (gi = 0; gi < NG; gi++)		\
 			sum[gi][r] = p->accumulate ? LOAD(acc[gi * SPU_ROWS + r]) : ZERO(); \
 	}									\
-	for (w = 0; w < p->nwin; w++) {						\
-		for (q = 0; q < p->nstep; q++, step += SPU_VEC_BYTES) {		\
-			vec_t wt[NG];						\
+	for (q = 0; q < nsteps; q++, step += SPU_VEC_BYTES) {			\
+		vec_t wt[NG];							\
+										\
+		_Pragma("GCC unroll 3") for (gi = 0; gi < NG; gi++)		\
+			wt[gi] = LOAD(step + gi * pair);			\
+		FOR_ROWS(r) {							\
+			vec_t x = BCAST(ar[r] + grp_bytes * q);			\
 										\
 			_Pragma("GCC unroll 3") for (gi = 0; gi < NG; gi++)	\
-				wt[gi] = LOAD(step + gi * pair);		\
-			FOR_ROWS(r) {						\
-				vec_t x = BCAST(ar[r] + grp_bytes * q);		\
-										\
-				_Pragma("GCC unroll 3") for (gi = 0; gi < NG; gi++) \
-					sum[gi][r] = MAC(sum[gi][r], x, wt[gi]); \
-			}							\
+				sum[gi][r] = MAC(sum[gi][r], x, wt[gi]);	\
 		}								\
-		FOR_ROWS(r)							\
-			ar[r] += SPU_VEC_BYTES;					\
 	}									\
 	FOR_ROWS(r)								\
 		_Pragma("GCC unroll 3") for (gi = 0; gi < NG; gi++)		\
@@ -515,10 +513,7 @@ static void avx512_pack(const struct spu_pack *p, struct spu_row_stats st[SPU_LA
 	spu_pack_rows(p, 0, full, st);
 }
 
-/*
- * (v * mult + round) >> shift, saturated to int8, for the 8 int64 lanes
- * (v, mult: the low dword of each; round: 2^(shift - 1), 0 if shift is 0).
- */
+/* (v * mult + round) >> shift, saturated to int8, for the 8 int64 lanes (v, mult: low dwords). */
 AVX512_TARGET
 static __m128i requant8(__m512i v, __m512i mult, __m512i round, __m512i shift)
 {
@@ -535,20 +530,17 @@ static void avx512_epi_i8(const struct spu_tile *t, const int32_t acc[][SPU_LANE
 {
 	const struct spu_chan *ch = t->chan;
 	__mmask16 lanes = (__mmask16)((1u << t->lanes) - 1);
-	__m512i add = _mm512_loadu_si512(ch->add), mult = _mm512_loadu_si512(ch->mult);
-	__m512i shift = _mm512_loadu_si512(ch->shift), one = _mm512_set1_epi64(1);
-	__m512i lo32 = _mm512_set1_epi64(0xffffffff);
-	__m512i shift_e = _mm512_and_si512(shift, lo32), shift_o = _mm512_srli_epi64(shift, 32);
-	__m512i mult_o = _mm512_srli_epi64(mult, 32);
-	__m512i round_e = _mm512_maskz_sllv_epi64(_mm512_test_epi64_mask(shift_e, shift_e), one,
-						  _mm512_sub_epi64(shift_e, one));
-	__m512i round_o = _mm512_maskz_sllv_epi64(_mm512_test_epi64_mask(shift_o, shift_o), one,
-						  _mm512_sub_epi64(shift_o, one));
+	__m512i add = _mm512_loadu_si512(ch->add);
+	__m512i mult_e = _mm512_loadu_si512(ch->mult[0]), mult_o = _mm512_loadu_si512(ch->mult[1]);
+	__m512i shift_e = _mm512_loadu_si512(ch->shift[0]);
+	__m512i shift_o = _mm512_loadu_si512(ch->shift[1]);
+	__m512i round_e = _mm512_loadu_si512(ch->round[0]);
+	__m512i round_o = _mm512_loadu_si512(ch->round[1]);
 	uint32_t r;
 
 	for (r = 0; r < t->rows; r++) {
 		__m512i v = _mm512_add_epi32(_mm512_loadu_si512(acc[r]), add);
-		__m128i y = _mm_unpacklo_epi8(requant8(v, mult, round_e, shift_e),
+		__m128i y = _mm_unpacklo_epi8(requant8(v, mult_e, round_e, shift_e),
 					      requant8(_mm512_srli_epi64(v, 32), mult_o,
 						       round_o, shift_o));
 

@@ -148,10 +148,9 @@ static void port_epi_i8(const struct spu_tile *t, const int32_t acc[][SPU_LANES]
 
 		for (i = 0; i < t->lanes; i++) {
 			int32_t v = (int32_t)((uint32_t)acc[r][i] + (uint32_t)ch->add[i]);
-			int64_t y = (int64_t)v * ch->mult[i];
+			int64_t y = ((int64_t)v * ch->mult SPU_Q(i) + ch->round SPU_Q(i)) >>
+				    ch->shift SPU_Q(i);
 
-			if (ch->shift[i])
-				y = (y + ((int64_t)1 << (ch->shift[i] - 1))) >> ch->shift[i];
 			y = port_sat8(y);
 			if (res)
 				y = port_sat8(y + res[i]);

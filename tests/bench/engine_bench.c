@@ -106,6 +106,17 @@ static int engine_once(void *p)
 	return run_op(r->eng, r->fm, r->opcode, &r->op, r->size, NULL);
 }
 
+/*
+ * Each tensor in pages of its own, as in a buffer object on the card: the
+ * card's weight cache keys a packing to the write stamps of the weights'
+ * pages, and the job's output written into the weights' last page would
+ * make every job repack them.
+ */
+static uint64_t bo_bytes(uint64_t bytes)
+{
+	return (bytes + S4_MEM_STAMP_PAGE - 1) & ~(uint64_t)(S4_MEM_STAMP_PAGE - 1);
+}
+
 /* Set up the op of shape sh for dtype and sparsity in fresh fake memory. */
 static void setup_engine_run(struct engine_run *r, const struct shape *sh,
 			     uint8_t dtype, uint32_t s, uint64_t *rng)
@@ -120,10 +131,11 @@ static void setup_engine_run(struct engine_run *r, const struct shape *sh,
 
 	if (s4_tensor_packed_size(&d, &wbytes))
 		abort();
-	fake_init(r->fm, a_elems * es + wbytes + (uint64_t)sh->m * sh->n * es + 8 * sh->n + 4096);
-	a_va = fake_alloc(r->fm, a_elems * es);
-	w_va = fake_alloc(r->fm, wbytes);
-	c_va = fake_alloc(r->fm, (uint64_t)sh->m * sh->n * es);
+	fake_init(r->fm, bo_bytes(a_elems * es) + bo_bytes(wbytes) +
+		  bo_bytes((uint64_t)sh->m * sh->n * es) + bo_bytes(8ull * sh->n));
+	a_va = fake_alloc(r->fm, bo_bytes(a_elems * es));
+	w_va = fake_alloc(r->fm, bo_bytes(wbytes));
+	c_va = fake_alloc(r->fm, bo_bytes((uint64_t)sh->m * sh->n * es));
 	dense = malloc((size_t)sh->n * sh->k * es);
 	if (!dense)
 		abort();
@@ -140,7 +152,7 @@ static void setup_engine_run(struct engine_run *r, const struct shape *sh,
 	if (es == 1) {
 		struct s4_requant *rq;
 
-		scale_va = fake_alloc(r->fm, 8ull * sh->n);
+		scale_va = fake_alloc(r->fm, bo_bytes(8ull * sh->n));
 		rq = fake_ptr(r->fm, scale_va);
 		for (i = 0; i < sh->n; i++)
 			rq[i] = (struct s4_requant){ .mult = 1 << 30, .shift = 40 };

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Moffett S4: debugfs. "counters" shows the card's activity counters (MMIO
- * accesses, interrupts, doorbells, jobs), "queues" the state of each queue.
+ * accesses, interrupts, doorbells, jobs, SPU problems and how many of them
+ * reused packed weights), "queues" the state of each queue.
  */
 #include <linux/seq_file.h>
 #include <drm/drm_debugfs.h>
@@ -24,6 +25,9 @@ static int s4_debugfs_counters(struct seq_file *m, void *data)
 		{ "irqs", S4_REG_CNT_IRQS },
 		{ "doorbells", S4_REG_CNT_DOORBELLS },
 		{ "jobs", S4_REG_CNT_JOBS },
+		{ "spu_problems", S4_REG_CNT_SPU_PROBLEMS },
+		{ "conv_implicit", S4_REG_CNT_CONV_IMPLICIT },
+		{ "weights_reused", S4_REG_CNT_WEIGHTS_REUSED },
 	};
 	unsigned int i;
 	int idx;

@@ -85,7 +85,13 @@
 #define S4_REG_CNT_IRQS		0x0050
 #define S4_REG_CNT_DOORBELLS	0x0058
 #define S4_REG_CNT_JOBS		0x0060	/* jobs finished, with or without error */
-#define S4_REG_CNT_END		0x0068
+/* GEMM and conv2d problems run on the SPU (a conv2d: one per group) */
+#define S4_REG_CNT_SPU_PROBLEMS	0x0068
+/* of those, conv2d problems that read their input in place of im2col rows */
+#define S4_REG_CNT_CONV_IMPLICIT	0x0070
+/* of those, problems that reused their weights' packing from an earlier job */
+#define S4_REG_CNT_WEIGHTS_REUSED	0x0078
+#define S4_REG_CNT_END		0x0080
 
 /*
  * CPU writes to device memory: the host reports the bytes it wrote through
@@ -94,9 +100,9 @@
  * bytes (weight packings). Writes by jobs need no report; writes by user
  * mappings of device memory are covered by S4_JOB_CPU_WRITES (s4_queue.h).
  */
-#define S4_REG_MEM_WRITTEN_LO	0x0070	/* WO: offset in device memory */
-#define S4_REG_MEM_WRITTEN_HI	0x0074	/* WO */
-#define S4_REG_MEM_WRITTEN_LEN	0x0078	/* WO: bytes; writing it commits */
+#define S4_REG_MEM_WRITTEN_LO	0x0080	/* WO: offset in device memory */
+#define S4_REG_MEM_WRITTEN_HI	0x0084	/* WO */
+#define S4_REG_MEM_WRITTEN_LEN	0x0088	/* WO: bytes; writing it commits */
 
 /* 0x0100-0x0fff: firmware boot and telemetry. */
 

@@ -141,6 +141,7 @@ void s4_card_reset(struct s4_card *card)
 	card->mem_written = 0;
 	s4_card_latch_error(card, S4_ERR_NONE, 0, 0);
 	card->cnt = (struct s4_counters){ 0 };
+	s4_engine_get_stats(card->engine, &card->engine_at_reset);
 	for (i = 0; i < card->nqueues; i++)
 		s4_queue_init(&card->queues[i], i,
 			      card->cmd_bufs + (size_t)i * S4_CMD_MAX_BYTES);
@@ -151,6 +152,17 @@ void s4_card_reset(struct s4_card *card)
 void s4_card_mem_written(struct s4_card *card, uint64_t off, uint64_t len)
 {
 	s4_mem_stamps_write(&card->stamps, off, len);
+}
+
+void s4_card_count_engine(struct s4_card *card)
+{
+	const struct s4_engine_stats *base = &card->engine_at_reset;
+	struct s4_engine_stats now;
+
+	s4_engine_get_stats(card->engine, &now);
+	card->cnt.spu_problems = now.spu_problems - base->spu_problems;
+	card->cnt.conv_implicit = now.conv_implicit - base->conv_implicit;
+	card->cnt.weights_reused = now.weights_reused - base->weights_reused;
 }
 
 static uint32_t s4_card_caps(const struct s4_card *card)

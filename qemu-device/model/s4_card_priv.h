@@ -86,13 +86,19 @@ struct s4_queue {
 	uint8_t *cmd;		/* the job's command buffer, S4_CMD_MAX_BYTES */
 };
 
+/* The S4_REG_CNT_* registers, in their order. */
 struct s4_counters {
 	uint64_t mmio_reads;
 	uint64_t mmio_writes;
 	uint64_t irqs;
 	uint64_t doorbells;
 	uint64_t jobs;
+	uint64_t spu_problems;
+	uint64_t conv_implicit;
+	uint64_t weights_reused;
 };
+S4_STATIC_ASSERT(sizeof(struct s4_counters) == S4_REG_CNT_END - S4_REG_CNT_MMIO_READS,
+		 "a counter per S4_REG_CNT_* register");
 
 struct s4_card {
 	struct s4_card_config cfg;
@@ -114,6 +120,7 @@ struct s4_card {
 	struct s4_queue queues[S4_MAX_QUEUES];
 	uint8_t *cmd_bufs;	/* nqueues * S4_CMD_MAX_BYTES */
 	struct s4_engine *engine;	/* compute engines, one job at a time */
+	struct s4_engine_stats engine_at_reset;	/* for the engine's counters */
 	struct s4_mem_stamps stamps;	/* writes to device memory, per page */
 	uint8_t bounce[S4_BOUNCE_SIZE];
 };
@@ -131,6 +138,8 @@ void s4_card_guest_error(struct s4_card *card, enum s4_err code, uint32_t info,
 void s4_card_latch_error(struct s4_card *card, enum s4_err code, uint32_t info,
 			 uint64_t addr);
 void s4_card_mgmt_irq_raise(struct s4_card *card, uint32_t source);
+/* Bring the engine's counters in card->cnt up to date (after a job). */
+void s4_card_count_engine(struct s4_card *card);
 int s4_card_dma_read(struct s4_card *card, uint64_t addr, void *buf, size_t len);
 int s4_card_dma_write(struct s4_card *card, uint64_t addr, const void *buf,
 		      size_t len);

@@ -387,6 +387,7 @@ static int s4_queue_complete(struct s4_card *card, struct s4_queue *q)
 		return -1;
 
 	card->cnt.jobs++;
+	s4_card_count_engine(card);
 	q->completed++;
 	if (job->status != S4_ERR_NONE)
 		s4_card_latch_error(card, job->status, job->err_offset,

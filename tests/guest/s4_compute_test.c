@@ -451,6 +451,38 @@ TEST_F(compute, gemm_sees_a_new_buffers_zeroes)
 	}
 }
 
+/* SPU problems and weight packings reused, from card 0's debugfs counters. */
+static int spu_counters(uint64_t *problems, uint64_t *reused)
+{
+	struct s4_card_info card;
+	int ret = s4_enumerate(&card, 1);
+
+	if (ret < 1)
+		return ret < 0 ? ret : -ENODEV;
+	ret = s4t_debugfs_counter(&card, "spu_problems", problems);
+	return ret ? ret : s4t_debugfs_counter(&card, "weights_reused", reused);
+}
+
+/*
+ * The card counts the SPU problems of its jobs and those that reused a
+ * packing of their weights: the same GEMM three times over weights just
+ * copied in packs them once and reuses them twice.
+ */
+TEST_F(compute, debugfs_counts_spu_problems_and_weight_reuse)
+{
+	struct arena *ar = &self->ar;
+	uint64_t problems[2], reused[2];
+	struct wgemm g;
+
+	ASSERT_EQ(0, wgemm_setup(ar, &g));
+	ASSERT_EQ(0, upload(ar));
+	ASSERT_EQ(0, spu_counters(&problems[0], &reused[0]));
+	ASSERT_EQ(0, wgemm_bad(ar, &g, 3));
+	ASSERT_EQ(0, spu_counters(&problems[1], &reused[1]));
+	EXPECT_EQ(3, problems[1] - problems[0]);
+	EXPECT_EQ(2, reused[1] - reused[0]);
+}
+
 /* INT8 x sparse INT8 + bias, per-channel requantize, ReLU; bit-exact. */
 TEST_F(compute, gemm_int8_bias_requant_relu_all_sparsities)
 {

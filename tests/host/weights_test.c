@@ -4,7 +4,8 @@
  * nothing writes them: DMA packets, compute packets writing over them, CPU
  * stores reported through S4_REG_MEM_WRITTEN_* or, in jobs flagged
  * S4_JOB_CPU_WRITES, found by the host (mem_sync), and a reset all make the
- * next job pack them anew, and its results follow the new weights.
+ * next job pack them anew, and its results follow the new weights. The
+ * card's counter registers show how many jobs' problems reused a packing.
  */
 #include "kselftest_harness.h"
 #include "fake_host.h"
@@ -266,6 +267,27 @@ TEST_F(weights, not_reused_after_a_reset)
 	fake_queue_setup(&self->host, &self->fq, 0, 16);
 	ASSERT_TRUE(run_gemm_job(_metadata, self, &reused));
 	EXPECT_FALSE(reused);
+}
+
+/* The counter registers: SPU problems run and packings reused, since reset. */
+TEST_F(weights, counters_show_problems_and_reuses_since_reset)
+{
+	struct fake_host *h = &self->host;
+	bool reused;
+	int i;
+
+	ASSERT_TRUE(run_gemm_job(_metadata, self, &reused));
+	s4_card_reset(h->card);
+	fake_queue_setup(h, &self->fq, 0, 16);
+	EXPECT_EQ(0, fake_rd64(h, S4_REG_CNT_SPU_PROBLEMS));
+	for (i = 0; i < 3; i++)
+		ASSERT_TRUE(run_gemm_job(_metadata, self, &reused));
+	EXPECT_EQ(3, fake_rd64(h, S4_REG_CNT_SPU_PROBLEMS));
+	EXPECT_EQ(2, fake_rd64(h, S4_REG_CNT_WEIGHTS_REUSED));
+	EXPECT_EQ(0, fake_rd64(h, S4_REG_CNT_CONV_IMPLICIT));
+	s4_card_reset(h->card);
+	EXPECT_EQ(0, fake_rd64(h, S4_REG_CNT_SPU_PROBLEMS));
+	EXPECT_EQ(0, fake_rd64(h, S4_REG_CNT_WEIGHTS_REUSED));
 }
 
 TEST_HARNESS_MAIN

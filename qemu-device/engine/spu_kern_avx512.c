@@ -89,8 +89,9 @@ DEFINE_KERNEL(avx512_i8_w128_g3, 2, 3)
  * Dense panels need no gather: step q of a window covers the same k of
  * every lane, so each row's group is one broadcast. MAC(acc, a, wt) with a
  * the broadcast 4 bytes of A. A window's steps take its 64 bytes of A in
- * order, 4 bytes each, so a call's steps walk each row of A contiguously. NG lane groups (panels p->pair_stride bytes
- * apart) per call: SPU_ROWS x NG accumulators.
+ * order, 4 bytes each, so a call's steps walk each row of A contiguously.
+ * NG lane groups (panels p->pair_stride bytes apart) per call: SPU_ROWS x
+ * NG accumulators.
  */
 #define DEFINE_DENSE_KERNEL(name, acc_t, vec_t, ZERO, LOAD, STORE, BCAST, MAC, grp_bytes, NG) \
 AVX512_TARGET									\

@@ -25,6 +25,18 @@
 #include "s4_sysfs.h"
 #include "s4_vm.h"
 
+/* The card's 64-bit counter register @reg; -ENODEV once the card is gone. */
+static int s4_param_counter(struct s4_device *sdev, u32 reg, u64 *value)
+{
+	int idx;
+
+	if (!drm_dev_enter(&sdev->drm, &idx))
+		return -ENODEV;
+	*value = s4_rd64(sdev, reg);
+	drm_dev_exit(idx);
+	return 0;
+}
+
 static int s4_ioctl_get_param(struct drm_device *drm, void *data,
 			      struct drm_file *file)
 {
@@ -58,6 +70,12 @@ static int s4_ioctl_get_param(struct drm_device *drm, void *data,
 	case DRM_S4_PARAM_SELFTEST_IRQS:
 		args->value = atomic64_read(&sdev->selftest_irqs);
 		break;
+	case DRM_S4_PARAM_JOBS:
+		return s4_param_counter(sdev, S4_REG_CNT_JOBS, &args->value);
+	case DRM_S4_PARAM_SPU_PROBLEMS:
+		return s4_param_counter(sdev, S4_REG_CNT_SPU_PROBLEMS, &args->value);
+	case DRM_S4_PARAM_WEIGHTS_REUSED:
+		return s4_param_counter(sdev, S4_REG_CNT_WEIGHTS_REUSED, &args->value);
 	default:
 		drm_dbg(drm, "GET_PARAM: unknown param %u\n", args->param);
 		return -EINVAL;

@@ -22,7 +22,8 @@
 #define S4_DRIVER_NAME		"s4"
 #define S4_DRIVER_DESC		"Moffett S4 sparse inference card"
 #define S4_DRIVER_MAJOR		1
-#define S4_DRIVER_MINOR		1
+/* 1.2: GET_PARAM reports jobs, SPU problems and weight packings reused. */
+#define S4_DRIVER_MINOR		2
 #define S4_DRIVER_PATCHLEVEL	0
 
 #define S4_MAX_QUEUES		(S4_NUM_SUBSYSTEMS * S4_MAX_QUEUES_PER_SS)

@@ -15,12 +15,23 @@
 
 #include <pciaccess.h>
 
+#include <drm/s4_accel.h>
+
 #include "s4/s4.h"
 #include "s4_regs.h"
+
+/* What the card has done since its last reset. */
+struct s4_smi_activity {
+	uint64_t jobs;
+	uint64_t spu_problems;
+	uint64_t weights_reused;
+	int err;			/* from reading them */
+};
 
 struct s4_smi_card {
 	struct s4_card_info card;
 	struct s4_device_info info;
+	struct s4_smi_activity act;
 	int err;			/* from opening or querying the card */
 };
 
@@ -41,7 +52,28 @@ static void s4_smi_load(struct s4_smi_card *c)
 	if (c->err)
 		return;
 	c->err = s4_device_query(dev, &c->info);
+	c->act.err = s4_device_get_param(dev, DRM_S4_PARAM_JOBS, &c->act.jobs);
+	if (!c->act.err)
+		c->act.err = s4_device_get_param(dev, DRM_S4_PARAM_SPU_PROBLEMS,
+						 &c->act.spu_problems);
+	if (!c->act.err)
+		c->act.err = s4_device_get_param(dev, DRM_S4_PARAM_WEIGHTS_REUSED,
+						 &c->act.weights_reused);
 	s4_close(dev);
+}
+
+static void s4_smi_print_activity(const struct s4_smi_activity *a)
+{
+	if (a->err) {
+		printf("    Activity           : unavailable (%s)\n", s4_strerror(a->err));
+		return;
+	}
+	printf("    Jobs finished      : %" PRIu64 " (since the card's last reset)\n", a->jobs);
+	printf("    SPU problems       : %" PRIu64 ", %" PRIu64 " of them on weights packed earlier",
+	       a->spu_problems, a->weights_reused);
+	if (a->spu_problems)
+		printf(" (%.0f%%)", 100.0 * (double)a->weights_reused / (double)a->spu_problems);
+	printf("\n");
 }
 
 static void s4_smi_print_table(const struct s4_smi_card *cards, int n)
@@ -124,6 +156,7 @@ static void s4_smi_print_query(const struct s4_smi_card *cards, int n,
 		       c->info.mem_size >> 20);
 		printf("    Driver             : %s %s\n", c->info.driver_name,
 		       c->info.driver_version);
+		s4_smi_print_activity(&c->act);
 		if (have_pci)
 			s4_smi_print_pci(c->card.pci_slot);
 	}

@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include <drm/s4_accel.h>
+
 #include "kselftest_harness.h"
 #include "s4/s4.h"
 #include "s4/s4_tensor.h"
@@ -451,36 +453,46 @@ TEST_F(compute, gemm_sees_a_new_buffers_zeroes)
 	}
 }
 
-/* SPU problems and weight packings reused, from card 0's debugfs counters. */
-static int spu_counters(uint64_t *problems, uint64_t *reused)
+/*
+ * SPU problems and weight packings reused on card 0: v[0..1] from its
+ * debugfs counters, v[2..3] from GET_PARAM.
+ */
+static int spu_counters(struct s4_device *dev, uint64_t v[4])
 {
 	struct s4_card_info card;
 	int ret = s4_enumerate(&card, 1);
 
 	if (ret < 1)
 		return ret < 0 ? ret : -ENODEV;
-	ret = s4t_debugfs_counter(&card, "spu_problems", problems);
-	return ret ? ret : s4t_debugfs_counter(&card, "weights_reused", reused);
+	ret = s4t_debugfs_counter(&card, "spu_problems", &v[0]);
+	if (!ret)
+		ret = s4t_debugfs_counter(&card, "weights_reused", &v[1]);
+	if (!ret)
+		ret = s4_device_get_param(dev, DRM_S4_PARAM_SPU_PROBLEMS, &v[2]);
+	return ret ? ret : s4_device_get_param(dev, DRM_S4_PARAM_WEIGHTS_REUSED, &v[3]);
 }
 
 /*
  * The card counts the SPU problems of its jobs and those that reused a
- * packing of their weights: the same GEMM three times over weights just
- * copied in packs them once and reuses them twice.
+ * packing of their weights, in debugfs and through GET_PARAM: the same
+ * GEMM three times over weights just copied in packs them once and reuses
+ * them twice.
  */
-TEST_F(compute, debugfs_counts_spu_problems_and_weight_reuse)
+TEST_F(compute, card_counts_spu_problems_and_weight_reuse)
 {
 	struct arena *ar = &self->ar;
-	uint64_t problems[2], reused[2];
+	uint64_t before[4], after[4];
 	struct wgemm g;
 
 	ASSERT_EQ(0, wgemm_setup(ar, &g));
 	ASSERT_EQ(0, upload(ar));
-	ASSERT_EQ(0, spu_counters(&problems[0], &reused[0]));
+	ASSERT_EQ(0, spu_counters(ar->dev, before));
 	ASSERT_EQ(0, wgemm_bad(ar, &g, 3));
-	ASSERT_EQ(0, spu_counters(&problems[1], &reused[1]));
-	EXPECT_EQ(3, problems[1] - problems[0]);
-	EXPECT_EQ(2, reused[1] - reused[0]);
+	ASSERT_EQ(0, spu_counters(ar->dev, after));
+	EXPECT_EQ(3, after[0] - before[0]);
+	EXPECT_EQ(2, after[1] - before[1]);
+	EXPECT_EQ(3, after[2] - before[2]);
+	EXPECT_EQ(2, after[3] - before[3]);
 }
 
 /* INT8 x sparse INT8 + bias, per-channel requantize, ReLU; bit-exact. */

@@ -107,6 +107,20 @@ TEST(s4_smi_lists_every_card)
 	free(out);
 }
 
+/* s4-smi -q shows what each card has done: jobs, SPU problems, weights reused. */
+TEST(s4_smi_query_shows_card_activity)
+{
+	int status;
+	char *out = run("s4-smi -q -i 0", &status);
+
+	ASSERT_NE(NULL, out);
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_NE(NULL, strstr(out, "Jobs finished      : "));
+	EXPECT_NE(NULL, strstr(out, "SPU problems       : "));
+	EXPECT_NE(NULL, strstr(out, "of them on weights packed earlier"));
+	free(out);
+}
+
 TEST(s4_smi_rejects_a_missing_card_clearly)
 {
 	int status;

@@ -71,13 +71,33 @@ TEST_F(card, probe_proved_an_interrupt_round_trip)
 	EXPECT_GE(irqs, 1);
 }
 
+/* The card counts the jobs it finishes; a null job is one more, and no SPU problem. */
+TEST_F(card, jobs_param_counts_finished_jobs)
+{
+	uint64_t jobs[2], problems[2];
+	struct s4_job_status st;
+	struct s4_cmdbuf *cb;
+
+	ASSERT_EQ(0, s4_cmdbuf_create(self->dev, &cb));
+	ASSERT_EQ(0, s4_cmdbuf_nop(cb));
+	ASSERT_EQ(0, s4_device_get_param(self->dev, DRM_S4_PARAM_JOBS, &jobs[0]));
+	ASSERT_EQ(0, s4_device_get_param(self->dev, DRM_S4_PARAM_SPU_PROBLEMS, &problems[0]));
+	ASSERT_EQ(0, s4t_run(self->dev, cb, 0, &st));
+	ASSERT_EQ(0, st.error);
+	ASSERT_EQ(0, s4_device_get_param(self->dev, DRM_S4_PARAM_JOBS, &jobs[1]));
+	ASSERT_EQ(0, s4_device_get_param(self->dev, DRM_S4_PARAM_SPU_PROBLEMS, &problems[1]));
+	EXPECT_EQ(1, jobs[1] - jobs[0]);
+	EXPECT_EQ(problems[0], problems[1]);
+	s4_cmdbuf_free(cb);
+}
+
 TEST_F(card, unknown_param_is_einval)
 {
 	uint64_t v;
 
 	EXPECT_EQ(-EINVAL, s4_device_get_param(self->dev, 0xffff, &v));
 	EXPECT_EQ(-EINVAL, s4_device_get_param(self->dev,
-					       DRM_S4_PARAM_SELFTEST_IRQS + 1, &v));
+					       DRM_S4_PARAM_WEIGHTS_REUSED + 1, &v));
 }
 
 TEST_F(card, nonzero_index_is_einval)

@@ -8,3 +8,6 @@ s4-smi -q
 echo
 echo "== s4-sparse-gemm: a BERT-base FFN GEMM at sparsity 1..32 on card 0, checked against the CPU"
 s4-sparse-gemm
+echo
+echo "== s4-smi -q -i 0: card 0 after the GEMMs (the weight packings it reused)"
+s4-smi -q -i 0

@@ -45,6 +45,13 @@ extern "C" {
  * @DRM_S4_PARAM_IFACE_VERSION: version of the host/card register interface.
  * @DRM_S4_PARAM_SELFTEST_IRQS: interrupt round trips the driver completed
  *	since probe (each one a doorbell the card answered with an MSI-X).
+ * @DRM_S4_PARAM_JOBS: jobs the card has finished, with or without error,
+ *	since its last reset (probe or hang recovery).
+ * @DRM_S4_PARAM_SPU_PROBLEMS: GEMM and conv2d problems (a conv2d: one per
+ *	group) those jobs ran on the sparse processing units.
+ * @DRM_S4_PARAM_WEIGHTS_REUSED: of those problems, the ones that reused the
+ *	card's packing of their weights from an earlier job, as the weights
+ *	had not been written since.
  */
 enum drm_s4_param {
 	DRM_S4_PARAM_DEVICE_ID = 0,
@@ -54,6 +61,9 @@ enum drm_s4_param {
 	DRM_S4_PARAM_DEVICE_MEM_SIZE = 4,
 	DRM_S4_PARAM_IFACE_VERSION = 5,
 	DRM_S4_PARAM_SELFTEST_IRQS = 6,
+	DRM_S4_PARAM_JOBS = 7,
+	DRM_S4_PARAM_SPU_PROBLEMS = 8,
+	DRM_S4_PARAM_WEIGHTS_REUSED = 9,
 };
 
 /**

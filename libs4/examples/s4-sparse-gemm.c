@@ -119,9 +119,14 @@ static int copy_all(struct demo *d, bool to_device)
 	return ret ? ret : run_job(d, d->cb, NULL);
 }
 
-static uint64_t align64(uint64_t x)
+/*
+ * Tensors start on 4 KiB pages of their own: the card keeps its packing of
+ * a weight set until a write reaches a page the weights lie in, and the
+ * GEMM's output in the same page would make every job pack them anew.
+ */
+static uint64_t align_page(uint64_t x)
 {
-	return (x + 63) & ~63ull;
+	return (x + 4095) & ~4095ull;
 }
 
 static void random_bytes(uint8_t *p, size_t n, uint64_t *state)
@@ -168,8 +173,8 @@ static int setup(struct demo *d)
 	d->a_bytes = (uint64_t)d->batch * TOKENS * HIDDEN;
 	d->c_bytes = (uint64_t)d->batch * TOKENS * FFN;
 	d->a_off = 0;
-	d->bias_off = align64(d->a_off + d->a_bytes);
-	off = align64(d->bias_off + 4ull * FFN);
+	d->bias_off = align_page(d->a_off + d->a_bytes);
+	off = align_page(d->bias_off + 4ull * FFN);
 	for (size_t i = 0; i < NLEVELS && !ret; i++) {
 		struct level *lv = &d->lv[i];
 		struct s4_tensor_desc td = { .n = FFN, .k = HIDDEN, .sparsity = sparsities[i],
@@ -178,10 +183,10 @@ static int setup(struct demo *d)
 		lv->s = sparsities[i];
 		ret = s4_tensor_packed_size(&td, &lv->w_bytes);
 		lv->w_off = off;
-		lv->scale_off = align64(lv->w_off + lv->w_bytes);
-		lv->c_off = align64(lv->scale_off + sizeof(struct s4_requant) * FFN);
-		lv->ts_off = align64(lv->c_off + d->c_bytes);
-		off = align64(lv->ts_off + 2 * sizeof(uint64_t));
+		lv->scale_off = align_page(lv->w_off + lv->w_bytes);
+		lv->c_off = align_page(lv->scale_off + sizeof(struct s4_requant) * FFN);
+		lv->ts_off = align_page(lv->c_off + d->c_bytes);
+		off = align_page(lv->ts_off + 2 * sizeof(uint64_t));
 	}
 	d->end = off;
 	if (!ret)

@@ -486,6 +486,11 @@ struct s4_gemm_desc {
  * packed by s4_tensor_prune() / s4_tensor_pack() with @d's n, k, sparsity
  * and dtype (its size is s4_tensor_packed_size()). @ep may be NULL for no
  * epilogue, which only BF16 allows (INT8 needs its requantization).
+ *
+ * The card keeps its own packing of W (of 16 KiB or more) for later jobs
+ * until a write reaches one of the 4 KiB pages W lies in: keep W in pages
+ * of its own, not shared with an output, and later GEMMs on it skip the
+ * packing.
  */
 int s4_cmdbuf_gemm(struct s4_cmdbuf *cb, struct s4_addr c, struct s4_addr a,
 		   struct s4_addr w, const struct s4_gemm_desc *d,

@@ -20,7 +20,7 @@
 #include "s4/s4.h"
 #include "s4_regs.h"
 
-/* What the card has done since its last reset. */
+/* What the card has done since the driver bound it (and reset it). */
 struct s4_smi_activity {
 	uint64_t jobs;
 	uint64_t spu_problems;
@@ -68,7 +68,7 @@ static void s4_smi_print_activity(const struct s4_smi_activity *a)
 		printf("    Activity           : unavailable (%s)\n", s4_strerror(a->err));
 		return;
 	}
-	printf("    Jobs finished      : %" PRIu64 " (since the card's last reset)\n", a->jobs);
+	printf("    Jobs finished      : %" PRIu64 " (since the driver bound the card)\n", a->jobs);
 	printf("    SPU problems       : %" PRIu64 ", %" PRIu64 " of them on weights packed earlier",
 	       a->spu_problems, a->weights_reused);
 	if (a->spu_problems)

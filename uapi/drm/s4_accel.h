@@ -46,7 +46,8 @@ extern "C" {
  * @DRM_S4_PARAM_SELFTEST_IRQS: interrupt round trips the driver completed
  *	since probe (each one a doorbell the card answered with an MSI-X).
  * @DRM_S4_PARAM_JOBS: jobs the card has finished, with or without error,
- *	since its last reset (probe or hang recovery).
+ *	since the driver reset it when binding to it (hang recovery resets
+ *	queues, not these counts).
  * @DRM_S4_PARAM_SPU_PROBLEMS: GEMM and conv2d problems (a conv2d: one per
  *	group) those jobs ran on the sparse processing units.
  * @DRM_S4_PARAM_WEIGHTS_REUSED: of those problems, the ones that reused the

@@ -94,13 +94,14 @@ static void put_gemm(struct fake_cmd *c)
 /*
  * Run the job built in self->cmd, ended by the GEMM; true if it completed
  * with the reference's outputs for the weights now in W. *reused: whether
- * the engine reused a packing of them from an earlier job.
+ * the card reused a packing of them from an earlier job, as its counter
+ * register shows.
  */
 static bool run_gemm_job(struct __test_metadata *_metadata, FIXTURE_DATA(weights) *self,
 			 bool *reused)
 {
 	struct fake_host *h = &self->host;
-	struct s4_engine_stats before, after;
+	uint64_t before = fake_rd64(h, S4_REG_CNT_WEIGHTS_REUSED);
 	struct s4_ref_epi e = { .scale = h->dev_mem + RQ_OFF };
 	static double acc[M * N];
 	struct s4_job_desc *d;
@@ -109,14 +110,12 @@ static bool run_gemm_job(struct __test_metadata *_metadata, FIXTURE_DATA(weights
 
 	put_gemm(&self->cmd);
 	memset(h->dev_mem + C_OFF, 0, M * N);
-	s4_engine_get_stats(h->card->engine, &before);
 	d = fake_run_cmd(h, &self->fq, self->root, &self->cmd);
-	s4_engine_get_stats(h->card->engine, &after);
 	self->cmd.size = 0;
 	EXPECT_EQ(S4_ERR_NONE, d->status);
 	if (d->status)
 		return false;
-	*reused = after.weights_reused > before.weights_reused;
+	*reused = fake_rd64(h, S4_REG_CNT_WEIGHTS_REUSED) > before;
 	s4_ref_gemm(S4_DT_INT8, 1, M, N, K, h->dev_mem + A_OFF, K, h->dev_mem + W_OFF, acc, NULL);
 	for (i = 0; i < M * N; i++)
 		if ((int8_t)h->dev_mem[C_OFF + i] !=
@@ -269,10 +268,42 @@ TEST_F(weights, not_reused_after_a_reset)
 	EXPECT_FALSE(reused);
 }
 
-/* The counter registers: SPU problems run and packings reused, since reset. */
+/*
+ * A 3x3 stride-1 conv over 8x8x64 INT8, s = 8, into 64 channels: the engine
+ * reads its zero-padded input in place (10 x 10 virtual rows for 64 outputs
+ * are within its waste bound). Weights at W2_OFF, input at A_OFF, output
+ * at C_OFF.
+ */
+static void put_implicit_conv(FIXTURE_DATA(weights) *self)
+{
+	struct s4_tensor_desc d = { .n = 64, .k = 9 * 64, .sparsity = 8, .dtype = S4_DT_INT8 };
+	struct s4_pkt_conv2d p = {
+		.hdr = { .opcode = S4_OP_SPU_CONV2D, .len = sizeof(p) / S4_PKT_ALIGN },
+		.op = {
+			.x_va = DEV_VA + A_OFF, .w_va = DEV_VA + W2_OFF, .y_va = DEV_VA + C_OFF,
+			.batch = 1, .in_h = 8, .in_w = 8, .in_c = 64,
+			.out_h = 8, .out_w = 8, .out_c = 64, .groups = 1,
+			.kernel_h = 3, .kernel_w = 3, .stride_h = 1, .stride_w = 1,
+			.pad_h = 1, .pad_w = 1, .dil_h = 1, .dil_w = 1,
+			.dtype = S4_DT_INT8, .sparsity = 8,
+			.ep = { .scale_va = DEV_VA + RQ_OFF },
+		},
+	};
+	int8_t dense[64 * 9 * 64];
+	size_t bytes;
+
+	fake_fill_random((uint8_t *)dense, sizeof(dense), self->seed++);
+	if (s4_tensor_packed_size(&d, &bytes) ||
+	    s4_tensor_prune(&d, dense, d.k, self->host.dev_mem + W2_OFF, bytes))
+		abort();
+	fake_cmd_put(&self->cmd, &p, sizeof(p));
+}
+
+/* The counter registers: SPU problems, implicit convs and packings reused, since reset. */
 TEST_F(weights, counters_show_problems_and_reuses_since_reset)
 {
 	struct fake_host *h = &self->host;
+	struct s4_job_desc *d;
 	bool reused;
 	int i;
 
@@ -285,8 +316,16 @@ TEST_F(weights, counters_show_problems_and_reuses_since_reset)
 	EXPECT_EQ(3, fake_rd64(h, S4_REG_CNT_SPU_PROBLEMS));
 	EXPECT_EQ(2, fake_rd64(h, S4_REG_CNT_WEIGHTS_REUSED));
 	EXPECT_EQ(0, fake_rd64(h, S4_REG_CNT_CONV_IMPLICIT));
+	put_implicit_conv(self);
+	d = fake_run_cmd(h, &self->fq, self->root, &self->cmd);
+	self->cmd.size = 0;
+	EXPECT_EQ(S4_ERR_NONE, d->status);
+	EXPECT_EQ(4, fake_rd64(h, S4_REG_CNT_SPU_PROBLEMS));
+	EXPECT_EQ(1, fake_rd64(h, S4_REG_CNT_CONV_IMPLICIT));
+	EXPECT_EQ(2, fake_rd64(h, S4_REG_CNT_WEIGHTS_REUSED));
 	s4_card_reset(h->card);
 	EXPECT_EQ(0, fake_rd64(h, S4_REG_CNT_SPU_PROBLEMS));
+	EXPECT_EQ(0, fake_rd64(h, S4_REG_CNT_CONV_IMPLICIT));
 	EXPECT_EQ(0, fake_rd64(h, S4_REG_CNT_WEIGHTS_REUSED));
 }
 

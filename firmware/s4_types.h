@@ -10,6 +10,9 @@
 #include <linux/types.h>
 #include <linux/build_bug.h>
 #define S4_STATIC_ASSERT(expr, msg) static_assert(expr, msg)
+#elif defined(__cplusplus)
+#include <stdint.h>
+#define S4_STATIC_ASSERT(expr, msg) static_assert(expr, msg)	/* C++11 */
 #else
 #include <stdint.h>
 #include <assert.h>

@@ -20,8 +20,8 @@ static void gem_close(struct s4_device *dev, uint32_t handle)
 
 /*
  * Makes the s4_bo of the GEM @handle, which @dev has no s4_bo for yet, from
- * BO_INFO and links it into @dev's list; on failure closes @handle. Called
- * with @dev->lock held.
+ * BO_INFO and links it into @dev's list; on failure closes @handle. The new
+ * s4_bo holds a reference on @dev. Called with @dev->lock held.
  */
 static int bo_adopt(struct s4_device *dev, uint32_t handle, struct s4_bo **out)
 {
@@ -44,6 +44,7 @@ static int bo_adopt(struct s4_device *dev, uint32_t handle, struct s4_bo **out)
 	bo->mmap_offset = info.mmap_offset;
 	bo->next = dev->bos;
 	dev->bos = bo;
+	dev->refs++;		/* dropped by the BO's last s4_bo_free() */
 	*out = bo;
 	return 0;
 }
@@ -103,6 +104,20 @@ out:
 	return ret;
 }
 
+void s4_bo_ref(struct s4_bo *const *bos, unsigned int n)
+{
+	struct s4_device *dev;
+
+	if (!n)
+		return;
+	dev = bos[0]->dev;
+	pthread_mutex_lock(&dev->lock);
+	for (unsigned int i = 0; i < n; i++)
+		bos[i]->refs++;
+	pthread_mutex_unlock(&dev->lock);
+}
+
+/* Drops one reference: the caller's, or a command buffer's (cmdbuf.c). */
 void s4_bo_free(struct s4_bo *bo)
 {
 	struct s4_device *dev;
@@ -129,6 +144,8 @@ void s4_bo_free(struct s4_bo *bo)
 	if (bo->map)
 		munmap(bo->map, bo->size);
 	free(bo);
+	/* The BO's reference on its device, last: s4_close() may have come. */
+	s4_device_put(dev);
 }
 
 uint64_t s4_bo_va(const struct s4_bo *bo)

@@ -2,6 +2,11 @@
 /*
  * Command buffers: the packet store (a host BO that grows) and the list of
  * BOs a job uses. The typed packet appenders are in packets.c.
+ *
+ * A command buffer holds a reference on its device, on each of its packet
+ * stores (it is their only owner) and on every BO of its BO list, so that a
+ * BO the caller freed keeps its GEM handle and VA, which the packets name,
+ * until the list is emptied: resubmitting never reaches another buffer.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -36,6 +41,7 @@ struct s4_cmdbuf {
 	struct store *retired;
 	unsigned int nretired, cap_retired;
 	uint32_t *handles;		/* BO list, without duplicates */
+	struct s4_bo **bos;		/* handles[i] is bos[i], referenced */
 	unsigned int nhandles, cap;
 };
 
@@ -157,21 +163,36 @@ int s4_cmdbuf_create(struct s4_device *dev, struct s4_cmdbuf **out)
 		free(cb);
 		return ret;
 	}
+	s4_device_get(dev);	/* dropped by s4_cmdbuf_free() */
 	*out = cb;
 	return 0;
 }
 
+/* Empties the BO list, dropping the references it holds. */
+static void drop_bos(struct s4_cmdbuf *cb)
+{
+	for (unsigned int i = 0; i < cb->nhandles; i++)
+		s4_bo_free(cb->bos[i]);
+	cb->nhandles = 0;
+}
+
 void s4_cmdbuf_free(struct s4_cmdbuf *cb)
 {
+	struct s4_device *dev;
+
 	if (!cb)
 		return;
+	dev = cb->dev;
+	drop_bos(cb);
 	s4_bo_free(cb->cur.bo);
 	for (unsigned int i = 0; i < cb->nretired; i++)
 		s4_bo_free(cb->retired[i].bo);
-	s4_syncobj_destroy(cb->dev, cb->timeline);
+	s4_syncobj_destroy(dev, cb->timeline);
 	free(cb->retired);
 	free(cb->handles);
+	free(cb->bos);
 	free(cb);
+	s4_device_put(dev);	/* last: s4_close() may have come */
 }
 
 int s4_cmdbuf_reset(struct s4_cmdbuf *cb)
@@ -185,7 +206,7 @@ int s4_cmdbuf_reset(struct s4_cmdbuf *cb)
 			return ret;
 	}
 	cb->used = 0;
-	cb->nhandles = 0;
+	drop_bos(cb);
 	return 0;
 }
 
@@ -199,11 +220,11 @@ unsigned int s4_cmdbuf_bo_count(const struct s4_cmdbuf *cb)
 	return cb->nhandles;
 }
 
-static bool has_handle(const struct s4_cmdbuf *cb, uint32_t handle)
+static bool has_bo(const struct s4_cmdbuf *cb, const struct s4_bo *bo)
 {
 	/* Newest first: packets tend to reuse the BOs just added. */
 	for (unsigned int i = cb->nhandles; i-- > 0;)
-		if (cb->handles[i] == handle)
+		if (cb->bos[i] == bo)
 			return true;
 	return false;
 }
@@ -211,16 +232,22 @@ static bool has_handle(const struct s4_cmdbuf *cb, uint32_t handle)
 static int reserve_handles(struct s4_cmdbuf *cb, unsigned int more)
 {
 	unsigned int cap = cb->cap ? cb->cap : 16;
+	struct s4_bo **b;
 	uint32_t *h;
 
 	if (cb->nhandles + more <= cb->cap)
 		return 0;
 	while (cap < cb->nhandles + more)
 		cap *= 2;
+	/* Grown one after the other: a failure leaves a larger array, no harm. */
 	h = realloc(cb->handles, cap * sizeof(*h));
 	if (!h)
 		return -ENOMEM;
 	cb->handles = h;
+	b = realloc(cb->bos, cap * sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	cb->bos = b;
 	cb->cap = cap;
 	return 0;
 }
@@ -261,10 +288,18 @@ int s4_cmdbuf_resolve(struct s4_cmdbuf *cb, const struct s4_addr *addrs,
 
 void s4_cmdbuf_commit(struct s4_cmdbuf *cb, const struct s4_addr *addrs, unsigned int n)
 {
+	unsigned int first = cb->nhandles;
+
 	for (unsigned int i = 0; i < n; i++) {
-		if (addrs[i].bo && !has_handle(cb, addrs[i].bo->handle))
-			cb->handles[cb->nhandles++] = addrs[i].bo->handle;
+		struct s4_bo *bo = addrs[i].bo;
+
+		if (bo && !has_bo(cb, bo)) {
+			cb->handles[cb->nhandles] = bo->handle;
+			cb->bos[cb->nhandles++] = bo;
+		}
 	}
+	/* One lock for all the BOs new to the list, none if there are none. */
+	s4_bo_ref(cb->bos + first, cb->nhandles - first);
 }
 
 /* Makes room for @bytes more packet bytes, moving to a larger store if needed. */

@@ -34,6 +34,7 @@ int s4_open(const char *devnode, struct s4_device **out)
 		return err;
 	}
 	pthread_mutex_init(&dev->lock, NULL);
+	dev->refs = 1;		/* the caller's, until s4_close() */
 	*out = dev;
 	return 0;
 }
@@ -59,13 +60,32 @@ int s4_open_index(unsigned int index, struct s4_device **out)
 	return ret;
 }
 
-void s4_close(struct s4_device *dev)
+void s4_device_get(struct s4_device *dev)
 {
-	if (!dev)
+	pthread_mutex_lock(&dev->lock);
+	dev->refs++;
+	pthread_mutex_unlock(&dev->lock);
+}
+
+void s4_device_put(struct s4_device *dev)
+{
+	bool last;
+
+	pthread_mutex_lock(&dev->lock);
+	last = !--dev->refs;
+	pthread_mutex_unlock(&dev->lock);
+	if (!last)
 		return;
+	/* Nothing else refers to @dev now: no BO is left, nor a command buffer. */
 	close(dev->fd);
 	pthread_mutex_destroy(&dev->lock);
 	free(dev);
+}
+
+void s4_close(struct s4_device *dev)
+{
+	if (dev)
+		s4_device_put(dev);
 }
 
 int s4_device_fd(const struct s4_device *dev)

@@ -10,6 +10,11 @@
  * and a negative errno on failure; s4_strerror() turns that into text. The
  * library never prints and never exits. Objects are opaque; each has a
  * create/open and a matching free/close, and closing NULL is a no-op.
+ *
+ * Lifetimes are reference counted, so objects may be freed in any order:
+ * every BO and command buffer keeps its device alive, and a command buffer
+ * keeps alive the BOs it names (see s4_close(), s4_bo_free(),
+ * s4_cmdbuf_use_bo() and s4_cmdbuf_free()).
  */
 #ifndef S4_S4_H
 #define S4_S4_H
@@ -65,10 +70,23 @@ int s4_open(const char *devnode, struct s4_device **dev);
 /* Opens the @index-th card of s4_enumerate(). -ENODEV if there is none. */
 int s4_open_index(unsigned int index, struct s4_device **dev);
 
-/* Closes @dev; free its BOs and command buffers first. NULL is a no-op. */
+/*
+ * Drops the caller's reference on @dev; the caller must not use @dev
+ * afterwards. Every live struct s4_bo and struct s4_cmdbuf created on (or
+ * imported into) @dev holds a reference of its own, so they stay fully
+ * usable (mapping, submitting, waiting with s4_bo_wait(), freeing) after
+ * s4_close(). s4_device_fd() is closed and @dev's memory freed when the last
+ * reference goes: at once if nothing of @dev is left, else in the
+ * s4_bo_free() or s4_cmdbuf_free() that releases the last of them. Syncobjs
+ * are part of the fd and go with it. NULL is a no-op.
+ */
 void s4_close(struct s4_device *dev);
 
-/* The device's file descriptor, for poll() or for passing to other APIs. */
+/*
+ * The device's file descriptor, for poll() or for passing to other APIs. It
+ * belongs to @dev (do not close it) and stays open as long as @dev lives
+ * (see s4_close()).
+ */
 int s4_device_fd(const struct s4_device *dev);
 
 /**
@@ -124,9 +142,14 @@ int64_t s4_deadline_ns(int64_t timeout_ns);
  * device's address space at s4_bo_va(); command packets name memory by such
  * device virtual addresses (see struct s4_addr below).
  *
- * A BO belongs to the struct s4_device it was created on (or imported into);
- * free every BO of a device before closing it. Freeing a BO that submitted
- * jobs still use waits for them to end (s4.ko 1.0 does so in GEM_CLOSE).
+ * A BO belongs to the struct s4_device it was created on (or imported into)
+ * and keeps that device alive (see s4_close()). A BO is reference counted:
+ * the caller holds one reference per s4_bo_create() or s4_bo_import(), and
+ * every command buffer whose BO list names it holds one (see
+ * s4_cmdbuf_use_bo()). While any reference lives the BO keeps its memory,
+ * its GEM handle and its device VA, so no other BO can get them. Releasing a
+ * BO does not affect jobs already submitted with it: the driver keeps what
+ * they use until they end.
  */
 enum s4_placement {
 	S4_PLACEMENT_DEVICE = 1,	/* card memory (DRM_S4_BO_DEVICE) */
@@ -144,8 +167,15 @@ int s4_bo_create(struct s4_device *dev, uint64_t size, enum s4_placement placeme
 		 struct s4_bo **bo);
 
 /*
- * Unmaps (if mapped) and releases @bo, once jobs using it have ended (see
- * above). NULL is a no-op.
+ * Drops one of the caller's references on @bo (it holds one per
+ * s4_bo_create() or s4_bo_import()); once it has dropped all of them the
+ * caller must not use @bo, nor its CPU mapping. Command buffers that name @bo keep it alive (memory, GEM
+ * handle, device VA, CPU mapping) until they are reset or freed, so
+ * resubmitting them still reaches this buffer. When the last reference goes,
+ * @bo is unmapped, its GEM handle is closed and it drops its reference on
+ * its device (which may close the device, see s4_close()). Jobs already
+ * submitted are not affected (see above). Works after s4_close() of the
+ * BO's device. NULL is a no-op.
  */
 void s4_bo_free(struct s4_bo *bo);
 
@@ -163,9 +193,11 @@ uint32_t s4_bo_handle(const struct s4_bo *bo);
 
 /*
  * CPU mapping of the whole BO (read/write, shared with the card). The first
- * call mmap()s it, later calls return the same pointer; it stays valid until
- * s4_bo_free(). The CPU and the card see each other's writes only across job
- * boundaries: write before submitting, read after waiting.
+ * call mmap()s it, later calls return the same pointer; it stays valid as
+ * long as the caller holds a reference (it is unmapped only when the BO's
+ * last reference goes, see s4_bo_free()). The CPU and the card see each
+ * other's writes only across job boundaries: write before submitting, read
+ * after waiting.
  */
 int s4_bo_map(struct s4_bo *bo, void **ptr);
 
@@ -234,9 +266,10 @@ int s4_syncobj_query(struct s4_device *dev, uint32_t handle, uint64_t *point);
  * A command buffer is the list of packets one job executes, built with the
  * typed appenders below; libs4 writes the packet bytes (firmware/s4_cmd.h).
  * It also records which BOs the job uses, so that the driver keeps them alive
- * and orders jobs that share them. The packets live in a host BO the command
- * buffer owns, which grows as packets are appended (up to 1 MiB of packets,
- * S4_CMD_MAX_BYTES: then -E2BIG).
+ * and orders jobs that share them; the command buffer holds a reference on
+ * each of them (see s4_cmdbuf_use_bo()) and on its device. The packets live
+ * in a host BO the command buffer owns, which grows as packets are appended
+ * (up to 1 MiB of packets, S4_CMD_MAX_BYTES: then -E2BIG).
  *
  * A command buffer may be submitted any number of times, and appended to or
  * reset after a submission without waiting: jobs already submitted keep the
@@ -250,9 +283,11 @@ struct s4_cmdbuf;
 /*
  * A device address in a packet: @offset bytes into @bo, or, with @bo NULL,
  * the raw device virtual address @offset. BO addresses are checked against
- * the BO's size (-ERANGE) and add the BO to the command buffer's BO list;
- * raw addresses are not checked (the card's MMU faults on bad ones) and add
- * nothing: list their BOs with s4_cmdbuf_use_bo().
+ * the BO's size (-ERANGE) and add the BO to the command buffer's BO list,
+ * which keeps it alive (see s4_cmdbuf_use_bo()); raw addresses are not
+ * checked (the card's MMU faults on bad ones) and add nothing: list their
+ * BOs with s4_cmdbuf_use_bo(), else nothing keeps those VAs from being
+ * freed and reused by another BO.
  */
 struct s4_addr {
 	struct s4_bo *bo;
@@ -273,19 +308,23 @@ static inline struct s4_addr s4_va_addr(uint64_t va)
 	return a;
 }
 
-/* Creates an empty command buffer for jobs on @dev. */
+/* Creates an empty command buffer for jobs on @dev (it holds a reference on @dev). */
 int s4_cmdbuf_create(struct s4_device *dev, struct s4_cmdbuf **cb);
 
 /*
- * Releases @cb. Jobs already submitted from it are not affected; like
- * s4_bo_free() this waits for them to end. NULL is a no-op.
+ * Releases @cb: drops its reference on every BO of its BO list (a BO the
+ * caller already freed is released now, see s4_bo_free()), frees its packet
+ * BOs and its syncobj, and drops its reference on its device (which may
+ * close the device, see s4_close()). Jobs already submitted from it are not
+ * affected. Works after s4_close() of the device. NULL is a no-op.
  */
 void s4_cmdbuf_free(struct s4_cmdbuf *cb);
 
 /*
- * Empties @cb (packets and BO list) to build another job. Jobs submitted from
- * it before are not affected: if one may still be running, @cb moves to a
- * fresh packet BO.
+ * Empties @cb (packets and BO list) to build another job, dropping its
+ * references on the BOs of the list (a BO the caller already freed is
+ * released now, see s4_bo_free()). Jobs submitted from it before are not
+ * affected: if one may still be running, @cb moves to a fresh packet BO.
  */
 int s4_cmdbuf_reset(struct s4_cmdbuf *cb);
 
@@ -297,7 +336,13 @@ unsigned int s4_cmdbuf_bo_count(const struct s4_cmdbuf *cb);
 
 /*
  * Adds @bo to the job's BO list (once; adding it again is a no-op). -EXDEV
- * if @bo belongs to another s4_device.
+ * if @bo belongs to another s4_device. The first time a BO enters the list
+ * (through this call or through a struct s4_addr naming it), @cb takes a
+ * reference on it, held until s4_cmdbuf_reset() or s4_cmdbuf_free(): until
+ * then s4_bo_free() by the caller does not release the BO, which keeps its
+ * memory, GEM handle, device VA and CPU mapping, so resubmitting @cb always
+ * reaches the buffers its packets were built with. List here the BOs that
+ * packets reach through raw addresses, so that they are kept alive too.
  */
 int s4_cmdbuf_use_bo(struct s4_cmdbuf *cb, struct s4_bo *bo);
 

@@ -42,7 +42,7 @@ userspace: libs4 tools examples guest-tests host-tests benches
 # ---- kernel module ---------------------------------------------------------
 module:
 	@test -d "$(KDIR)" || { echo "no kernel headers at '$(KDIR)': run 'make deps'" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_DRM_ACCEL_S4=m modules
 
 # ---- objects: plain (position independent, for libs4.so too) and sanitized --
 $(BUILD)/obj/%.o: %.c
@@ -229,4 +229,4 @@ install: libs4 tools
 
 clean:
 	rm -rf $(BUILD)
-	-test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	-test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_DRM_ACCEL_S4=m clean

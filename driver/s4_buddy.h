@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Moffett S4: the buddy allocator for device memory. Debian's 6.12 kernels
- * carry it as gpu_buddy (linux/gpu_buddy.h); older ones as drm_buddy. This
- * header names whichever is there s4_buddy.
+ * Moffett S4: the buddy allocator for device memory. Newer kernels, and
+ * Debian's 6.12, carry it as gpu_buddy (linux/gpu_buddy.h); plain 6.12 as
+ * drm_buddy. Kbuild defines S4_HAVE_GPU_BUDDY for the first; this header
+ * names whichever is there s4_buddy.
  */
 #ifndef __S4_BUDDY_H__
 #define __S4_BUDDY_H__
 
-#if __has_include("linux/gpu_buddy.h")
+#ifdef S4_HAVE_GPU_BUDDY
 #include <linux/gpu_buddy.h>
 #define s4_buddy			gpu_buddy
 #define s4_buddy_block			gpu_buddy_block
